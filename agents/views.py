@@ -1,0 +1,42 @@
+"""Organisation pages: the overview of visible teams, a team, an agent."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from agents import selectors
+from agents.models import Role
+from satisfaction import scoping
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Agents land on their own page, everyone else on the overview of their teams."""
+    if request.user.role == Role.AGENT and not request.user.is_superuser:
+        return redirect("agents:me")
+    return redirect("agents:overview")
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    scoping.require_role(request.user, Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY)
+    teams = selectors.team_overview(request.user)
+    return render(request, "agents/overview.html", {"teams": teams})
+
+
+@login_required
+def team_detail(request: HttpRequest, code: str) -> HttpResponse:
+    team, agents = selectors.team_agents(request.user, code)
+    return render(request, "agents/team_detail.html", {"team": team, "agents": agents})
+
+
+@login_required
+def agent_detail(request: HttpRequest, employee_number: str) -> HttpResponse:
+    agent = scoping.get_agent_for_user(request.user, employee_number)
+    return render(request, "agents/agent_detail.html", {"agent": agent})
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    agent = scoping.own_agent(request.user)
+    return render(request, "agents/agent_detail.html", {"agent": agent, "is_self": True})
