@@ -87,9 +87,7 @@ class Agent(models.Model):
     hire_date = models.DateField(_("hire date"))
     active = models.BooleanField(_("active"), default=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agents", verbose_name=_("team"))
-    skill_groups = models.ManyToManyField(
-        SkillGroup, blank=True, related_name="agents", verbose_name=_("skill groups")
-    )
+    skill_groups = models.ManyToManyField(SkillGroup, blank=True, related_name="agents", verbose_name=_("skill groups"))
     user = models.OneToOneField(
         User,
         on_delete=models.SET_NULL,

@@ -35,9 +35,7 @@ def _write_agents(rows: list[AgentRow]) -> ImportResult:
     sites = {s.code: s for s in Site.objects.filter(code__in={r.site for r in rows})}
     teams = {t.code: t for t in Team.objects.select_related("site").filter(code__in={r.team for r in rows})}
     agents = {a.employee_number: a for a in Agent.objects.filter(employee_number__in=[r.employee_number for r in rows])}
-    users_by_email = {
-        u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in rows if r.email])
-    }
+    users_by_email = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in rows if r.email])}
     errors = []
     for row in rows:
         site = sites.get(row.site) or sites.setdefault(row.site, Site.objects.create(code=row.site, name=row.site))

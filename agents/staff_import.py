@@ -88,9 +88,7 @@ def parse_agents_csv(text: str) -> tuple[list[AgentRow], list[RowError]]:
         problems = _row_problems(record)
         number = record["employee_number"]
         if number and number in seen_numbers:
-            problems.append(
-                _("employee_number %(n)s repeats line %(l)s") % {"n": number, "l": seen_numbers[number]}
-            )
+            problems.append(_("employee_number %(n)s repeats line %(l)s") % {"n": number, "l": seen_numbers[number]})
         team, site = record["team"], record["site"]
         if team and site and team in team_sites and team_sites[team][0] != site:
             problems.append(
@@ -130,7 +128,8 @@ def _row_problems(record: dict[str, str]) -> list[str]:
                 validate_slug(record[column])
             except ValidationError:
                 problems.append(
-                    _("%(col)s code %(v)s may hold only letters, digits, - and _") % {"col": column, "v": record[column]}
+                    _("%(col)s code %(v)s may hold only letters, digits, - and _")
+                    % {"col": column, "v": record[column]}
                 )
     if record.get("hire_date"):
         try:

@@ -11,6 +11,4 @@ class SatisfactionConfig(AppConfig):
     def ready(self) -> None:
         # Said once per process so nobody mistakes the demo fallback for production.
         if settings.EMBEDDED_DEFAULTS and "pytest" not in sys.modules:
-            sys.stderr.write(
-                "Embedded default in use: " + "; ".join(settings.EMBEDDED_DEFAULTS) + ".\n"
-            )
+            sys.stderr.write("Embedded default in use: " + "; ".join(settings.EMBEDDED_DEFAULTS) + ".\n")

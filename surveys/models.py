@@ -142,6 +142,9 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         indexes = [models.Index(fields=["status", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id}:{self.channel}:{self.status}"
+
 
 class Response(models.Model):
     """One customer's answers about one contact (DESIGN.md: rows sharing a contact_id)."""
@@ -165,6 +168,9 @@ class Response(models.Model):
             models.Index(fields=["agent", "answered_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"response to {self.contact_id}"
+
 
 class Answer(models.Model):
     class Sentiment(models.TextChoices):
@@ -182,6 +188,7 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [
-            models.UniqueConstraint(fields=["response", "item", "dimension"], name="one_answer_per_item")
-        ]
+        constraints = [models.UniqueConstraint(fields=["response", "item", "dimension"], name="one_answer_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item}:{self.dimension}={self.value}"

@@ -21,7 +21,5 @@ class Command(BaseCommand):
             lines = [str(exc.message), *(exc.details or [])]
             raise CommandError("Nothing was imported.\n" + "\n".join(lines)) from exc
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged."
-            )
+            self.style.SUCCESS(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged.")
         )
