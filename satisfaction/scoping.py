@@ -89,3 +89,23 @@ def require_role(user: User, *roles: str) -> None:
 def own_agent(user: User) -> Agent | None:
     """The agent record linked to this login, if any."""
     return Agent.objects.select_related("team__site").filter(user=user).first()
+
+
+def visible_score_keys(user: User, level: str) -> set[str] | None:
+    """Keys of the score snapshots the user may read at ``level``; None means every key.
+
+    Site and centre figures mix many teams, so only those who oversee the whole site
+    (or the centre) read them; an agent reads their own figures and their team's.
+    """
+    if is_centre_wide(user):
+        return None
+    own = own_agent(user) if user.is_authenticated and user.role == Role.AGENT else None
+    if level == "agent":
+        return set(visible_agents(user).values_list("employee_number", flat=True))
+    if level == "team":
+        if own is not None:
+            return {own.team.code}
+        return set(visible_teams(user).values_list("code", flat=True))
+    if level == "site" and user.is_authenticated and user.role == Role.SUPERVISOR:
+        return set(user.supervised_sites.values_list("code", flat=True))
+    return set()

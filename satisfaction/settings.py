@@ -118,6 +118,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "satisfaction.tasks.compute_all_scores_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Catches up on answers stored while Redis was down (their chunks are marked in the database).
+    "sweep-stale-scores": {"task": "satisfaction.tasks.recompute_dirty_task", "schedule": 60.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from agents import views as agent_views
+from satisfaction import views
 
 urlpatterns = [
     path("", agent_views.home, name="home"),
@@ -12,7 +13,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("org/", include("agents.urls")),
+    path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("agents.api.urls")),
+    path("api/v1/", include("surveys.api.urls")),
+    path("api/v1/", include("satisfaction.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,0 +1,94 @@
+import datetime as dt
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from satisfaction.models import Granularity, Level
+
+# Without dates the API answers for the last quarter.
+DEFAULT_RANGE_DAYS = 92
+MAX_METRIC_NAMES = 100
+# SCORING.md §9.
+METRIC_NAMES = frozenset(
+    [
+        "n_responses",
+        "csat_pct",
+        "csat_mean",
+        "nps",
+        "ces_mean",
+        "fcr_pct",
+        "response_rate_pct",
+        "gap",
+        "gap_sd",
+        "gap_ci_low",
+        "gap_ci_high",
+        "gap_n",
+        "hidden_dissatisfaction_pct",
+        "mismatch_count",
+        "kano_category",
+        "kano_better",
+        "kano_worse",
+        "engagement_index",
+        "stress_index",
+        "enps",
+        "participation_pct",
+        "favourable_pct",
+        "aht_s",
+        "fcr_operational_pct",
+        "qa_courtesy",
+        "complaints_per_1k",
+        "praise_per_1k",
+        "grievances_upheld",
+        "spot_test_pass_pct",
+        "customer_index",
+        "employee_index",
+        "quadrant",
+        "lean",
+        "link_pearson_r",
+        "link_spearman_rho",
+        "link_slope",
+        "link_slope_ci_low",
+        "link_slope_ci_high",
+        "link_n",
+        "link_lag",
+    ]
+)
+DIMENSION_METRIC = re.compile(r"^gap_[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$")
+
+
+def is_metric_name(name: str) -> bool:
+    """Whether ``name`` is a §9 figure, including ``gap_<dimension>`` and its ``_sd``/``_n``/... forms."""
+    return name in METRIC_NAMES or bool(DIMENSION_METRIC.match(name))
+
+
+class ScoresQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    granularity = serializers.ChoiceField(choices=Granularity.choices)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    key = serializers.CharField(required=False, max_length=64)
+    metrics = serializers.CharField(required=False, max_length=4000, help_text="Comma-separated SCORING.md §9 names.")
+
+    def validate(self, attrs: dict) -> dict:
+        end = attrs.get("end") or timezone.localdate()
+        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        if start > end:
+            raise serializers.ValidationError({"start": _("start must not be after end.")})
+        names = [n.strip() for n in attrs.get("metrics", "").split(",") if n.strip()]
+        if len(names) > MAX_METRIC_NAMES:
+            raise serializers.ValidationError({"metrics": _("Ask for at most 100 figures at once.")})
+        if unknown := [n for n in names if not is_metric_name(n)]:
+            raise serializers.ValidationError(
+                {"metrics": _("Unknown figures: %(names)s.") % {"names": ", ".join(unknown)}}
+            )
+        return {**attrs, "start": start, "end": end, "metrics": names}
+
+
+class ScoreOutputSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    key = serializers.CharField()
+    granularity = serializers.CharField()
+    period_start = serializers.DateField()
+    metrics = serializers.JSONField(help_text="SCORING.md §9 name → number, text (kano_category, quadrant) or null.")

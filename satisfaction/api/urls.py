@@ -1,0 +1,7 @@
+from django.urls import path
+
+from satisfaction.api import views
+
+urlpatterns = [
+    path("scores/", views.ScoresApi.as_view(), name="api-scores"),
+]

@@ -1,0 +1,26 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from satisfaction import services
+
+
+class Command(BaseCommand):
+    help = "Recompute score snapshots: stale chunks only, or --full (optionally --since DATE)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--full", action="store_true", help="Recompute every chunk, not only stale ones.")
+        parser.add_argument("--since", type=dt.date.fromisoformat, help="With --full: from this month on.")
+
+    def handle(self, *args, full: bool, since: dt.date | None, **options) -> None:
+        if full:
+            chunks = [(site, month, None) for site, month in services.all_chunks(since=since)]
+        else:
+            chunks = services.take_dirty_chunks()
+        rows = 0
+        for site, month, marked_at in tqdm(chunks, desc="chunks", unit="chunk", disable=not chunks):
+            rows += services.compute_chunk(site=site, month=month)
+            if marked_at is not None:
+                services.clear_dirty_chunk(site=site, month=month, marked_at=marked_at)
+        self.stdout.write(self.style.SUCCESS(f"{len(chunks)} chunks recomputed, {rows} snapshots written."))

@@ -1,0 +1,80 @@
+"""Celery interfaces to the scoring services: thin, idempotent, locked per chunk, retried."""
+
+import datetime as dt
+import logging
+
+from celery import group, shared_task
+from django.core.cache import cache
+from django.db import DatabaseError
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+
+from satisfaction import services
+
+logger = logging.getLogger(__name__)
+
+# A chunk of 10M answers / 24 months / 3 sites takes seconds; a lock outliving a dead worker
+# by ten minutes at most keeps two workers off one chunk without wedging it for long.
+CHUNK_LOCK_SECONDS = 600
+LOCK_RETRY_SECONDS = 5
+RECOMPUTE_DEBOUNCE_SECONDS = 10
+
+
+def _lock_key(site: str, month: str) -> str:
+    return f"scores:lock:{site}:{month}"
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=20,
+)
+def compute_chunk_task(self, site: str, month: str) -> int:
+    """Recompute one site x month chunk; never two at once on the same chunk."""
+    key = _lock_key(site, month)
+    if not cache.add(key, self.request.id or "eager", CHUNK_LOCK_SECONDS):
+        raise self.retry(countdown=LOCK_RETRY_SECONDS)
+    try:
+        return services.compute_chunk(site=site, month=dt.date.fromisoformat(month))
+    finally:
+        cache.delete(key)
+
+
+@shared_task
+def compute_all_scores_task(since: str | None = None) -> int:
+    """The nightly full recompute: every chunk as an independent task in one Celery group."""
+    chunks = services.all_chunks(since=dt.date.fromisoformat(since) if since else None)
+    group(compute_chunk_task.s(site, month.isoformat()) for site, month in chunks).apply_async()
+    return len(chunks)
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
+def recompute_dirty_task() -> int:
+    """Recompute the chunks marked stale by new answers (debounced; also swept by beat)."""
+    done = 0
+    for site, month, marked_at in services.take_dirty_chunks():
+        key = _lock_key(site, month.isoformat())
+        if not cache.add(key, "dirty", CHUNK_LOCK_SECONDS):
+            continue  # another task holds it; the row stays dirty for the next sweep
+        try:
+            services.compute_chunk(site=site, month=month)
+            services.clear_dirty_chunk(site=site, month=month, marked_at=marked_at)
+            done += 1
+        finally:
+            cache.delete(key)
+    return done
+
+
+def schedule_recompute() -> None:
+    """Ask for a debounced recompute of stale chunks; a down broker only delays it.
+
+    The stale chunks are already in the database, so the beat sweep scores them once Redis is back.
+    """
+    try:
+        if cache.add("scores:recompute-scheduled", 1, RECOMPUTE_DEBOUNCE_SECONDS):
+            recompute_dirty_task.apply_async(countdown=RECOMPUTE_DEBOUNCE_SECONDS)
+    except (BrokerError, RedisError, ConnectionError):
+        logger.warning("Broker or cache unreachable: stale scores wait for the next sweep.")

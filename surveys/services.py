@@ -1,0 +1,152 @@
+"""Writes for customer surveys: the historical answer import."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agents.models import Agent, Site
+from agents.staff_import import RowError, decode_upload
+from satisfaction import services as scoring_services
+from satisfaction.exceptions import ValidationFailed
+from satisfaction.tasks import schedule_recompute
+from surveys.answer_import import ResponseRows, parse_answers_csv
+from surveys.models import DEFAULT_DIMENSIONS, Answer, Contact, Response, Survey, SurveyDimension
+
+ANSWER_BATCH_SIZE = 5000
+
+
+@dataclass
+class AnswerImportResult:
+    responses_created: int = 0
+    answers_created: int = 0
+    answers_updated: int = 0
+    answers_unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def default_survey() -> Survey:
+    """The centre's default post-call survey, created with the seed dimensions on first use."""
+    survey = Survey.objects.filter(is_default=True).first()
+    if survey is None:
+        survey, _created = Survey.objects.get_or_create(
+            code="post-call", defaults={"name_en": "Post-call survey", "name_zh": "通话后调查", "is_default": True}
+        )
+        for code in DEFAULT_DIMENSIONS:
+            SurveyDimension.objects.get_or_create(survey=survey, code=code, defaults={"name_en": code, "name_zh": code})
+    return survey
+
+
+def import_responses(data: bytes) -> AnswerImportResult:
+    """Import survey answers all or nothing; re-importing the same file changes nothing."""
+    try:
+        text = decode_upload(data)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    known_agents = set(Agent.objects.values_list("employee_number", flat=True))
+    responses, errors = parse_answers_csv(text, known_agents=known_agents)
+    if errors:
+        raise ValidationFailed(details=[str(e) for e in errors])
+    with transaction.atomic():
+        result, touched = _write_responses(responses)
+        site_codes = dict(Site.objects.values_list("id", "code"))
+        chunks = scoring_services.chunks_for_answers(
+            sites_and_times=[(site_codes[site_id], moment) for site_id, moment in touched]
+        )
+        scoring_services.mark_dirty(chunks=chunks)
+        transaction.on_commit(schedule_recompute)
+    return result
+
+
+def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list[tuple[int, dt.datetime]]]:
+    result = AnswerImportResult()
+    touched: list[tuple[int, dt.datetime]] = []
+    survey = default_survey()
+    agents = {
+        a.employee_number: a
+        for a in Agent.objects.select_related("team").filter(employee_number__in={r.agent for r in rows})
+    }
+    contacts = {
+        c.external_id: c
+        for c in Contact.objects.select_related("agent").filter(external_id__in=[r.contact_id for r in rows])
+    }
+    existing = {r.contact_id: r for r in Response.objects.filter(contact__in=contacts.values())}
+    errors = []
+    new_contacts = []
+    for row in rows:
+        contact = contacts.get(row.contact_id)
+        if contact is not None and contact.agent.employee_number != row.agent:
+            errors.append(
+                RowError(
+                    row.first_line,
+                    _("contact %(c)s belongs to agent %(a)s")
+                    % {"c": row.contact_id, "a": contact.agent.employee_number},
+                )
+            )
+        elif contact is None:
+            agent = agents[row.agent]
+            contacts[row.contact_id] = contact = Contact(
+                external_id=row.contact_id,
+                agent=agent,
+                team=agent.team,
+                site_id=agent.team.site_id,
+                started_at=row.answered_at,
+                preferred_channel=row.channel,
+            )
+            new_contacts.append(contact)
+    if errors:
+        raise ValidationFailed(details=[str(e) for e in errors])
+    Contact.objects.bulk_create(new_contacts, batch_size=ANSWER_BATCH_SIZE)
+
+    new_responses = []
+    for row in rows:
+        contact = contacts[row.contact_id]
+        response = existing.get(contact.id)
+        if response is None:
+            response = Response(
+                contact=contact,
+                survey=survey,
+                channel=row.channel,
+                answered_at=row.answered_at,
+                agent=contact.agent,
+                team_id=contact.team_id,
+                site_id=contact.site_id,
+            )
+            new_responses.append(response)
+            existing[contact.id] = response
+    Response.objects.bulk_create(new_responses, batch_size=ANSWER_BATCH_SIZE)
+    result.responses_created = len(new_responses)
+
+    current = {
+        (a.response_id, a.item, a.dimension): a for a in Answer.objects.filter(response__in=list(existing.values()))
+    }
+    to_create, to_update = [], []
+    for row in rows:
+        response = existing[contacts[row.contact_id].id]
+        changed = False
+        for answer in row.answers:
+            found = current.get((response.id, answer.item, answer.dimension))
+            if found is None:
+                to_create.append(
+                    Answer(
+                        response=response,
+                        item=answer.item,
+                        dimension=answer.dimension,
+                        value=answer.value,
+                        text=answer.text,
+                    )
+                )
+                changed = True
+            elif (found.value, found.text) != (answer.value, answer.text):
+                found.value, found.text = answer.value, answer.text
+                to_update.append(found)
+                changed = True
+            else:
+                result.answers_unchanged += 1
+        if changed:
+            touched.append((response.site_id, response.answered_at))
+    Answer.objects.bulk_create(to_create, batch_size=ANSWER_BATCH_SIZE)
+    Answer.objects.bulk_update(to_update, ["value", "text"], batch_size=ANSWER_BATCH_SIZE)
+    result.answers_created, result.answers_updated = len(to_create), len(to_update)
+    return result, touched
