@@ -1,0 +1,227 @@
+"""Benchmark of the scoring engine on PostgreSQL (issue: scoring engine).
+
+Generates N answers with COPY into a scratch database, then times a full recompute and an
+incremental one (one day of 20k new answers) next to the time PostgreSQL takes just to read
+the same rows out (COPY ... TO STDOUT into nothing), and prints peak memory.
+
+    .venv/bin/python bench/scores.py --answers 1000000
+    .venv/bin/python bench/scores.py --answers 10000000   # the issue's target size
+
+Targets: full recompute within 3x the read time; incremental under 5 s; peak memory < 4 GiB.
+"""
+
+import argparse
+import datetime as dt
+import io
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "satisfaction_bench"
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
+os.environ.pop("REDIS_URL", None)
+
+SITES, TEAMS_PER_SITE, AGENTS_PER_TEAM = 3, 8, 25
+ANSWERS_PER_RESPONSE = 8
+DAYS = 730
+INCREMENTAL_ANSWERS = 20_000
+DIMENSIONS = ("convenience", "assurance", "reliability", "empathy")
+
+
+def _recreate_database() -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
+    admin.close()
+
+
+def _copy(cursor, table: str, columns: list[str], rows: io.StringIO) -> None:
+    rows.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", rows)
+
+
+def _organisation():
+    from agents.models import Agent, Site, Team
+    from surveys.services import default_survey
+
+    default_survey()
+    agents = []
+    for s in range(SITES):
+        site = Site.objects.create(code=f"s{s}", name=f"Site {s}")
+        for t in range(TEAMS_PER_SITE):
+            team = Team.objects.create(code=f"s{s}-t{t}", name=f"Team {s}.{t}", site=site)
+            agents += Agent.objects.bulk_create(
+                Agent(
+                    employee_number=f"E{s}{t:02d}{a:03d}", name=f"Agent {a}", hire_date=dt.date(2022, 1, 1), team=team
+                )
+                for a in range(AGENTS_PER_TEAM)
+            )
+    return agents
+
+
+def _generate(agents, *, responses: int, start: dt.datetime, days: int, first_id: int, rng) -> None:
+    """COPY ``responses`` responses (8 answers each) spread over ``days`` from ``start``."""
+    from django.db import connection
+
+    from surveys.models import Survey
+
+    survey_id = Survey.objects.get(is_default=True).id
+    agent_ids = np.array([a.id for a in agents])
+    team_ids = np.array([a.team_id for a in agents])
+    site_of_team = dict(__import__("agents.models", fromlist=["Team"]).Team.objects.values_list("id", "site_id"))
+    site_ids = np.array([site_of_team[t] for t in team_ids])
+    pick = rng.integers(0, len(agents), responses)
+    seconds = rng.integers(0, days * 86400, responses)
+    moments = [start + dt.timedelta(seconds=int(s)) for s in seconds]
+    ids = np.arange(first_id, first_id + responses)
+    contacts, answers_rows, response_rows = io.StringIO(), io.StringIO(), io.StringIO()
+    channel = np.array(["ivr", "sms", "web"])[rng.integers(0, 3, responses)]
+    for i, rid in enumerate(ids):
+        m = moments[i].isoformat()
+        a = pick[i]
+        contacts.write(f'{rid},C{rid},{agent_ids[a]},{team_ids[a]},{site_ids[a]},"",{m},,"",inbound,{channel[i]}\n')
+        response_rows.write(f"{rid},{rid},{survey_id},{channel[i]},{m},{agent_ids[a]},{team_ids[a]},{site_ids[a]}\n")
+    level = rng.normal(0, 1, responses)
+    csat = np.clip(np.round(4 + level), 1, 5)
+    nps = np.clip(np.round(8 + 2 * level), 0, 10)
+    fcr = (level + rng.normal(0, 1, responses) > -0.5).astype(float)
+    aid = first_id * ANSWERS_PER_RESPONSE
+    for i, rid in enumerate(ids):
+        rows = [("csat", "", csat[i]), ("nps", "", nps[i]), ("fcr", "", fcr[i])]
+        for d in DIMENSIONS[:2]:
+            rows.append(("disconfirmation", d, float(np.clip(np.round(3 + level[i] + rng.normal()), 1, 5))))
+        rows.append(("expectation", DIMENSIONS[2], 5.0))
+        rows.append(("experience", DIMENSIONS[2], float(np.clip(np.round(5 + level[i]), 1, 7))))
+        rows.append(("ces", "", float(np.clip(np.round(5 + level[i]), 1, 7))))
+        for item, dim, value in rows:
+            answers_rows.write(f'{aid},{rid},{item},"{dim}",{value},"",""\n')
+            aid += 1
+    with connection.cursor() as cursor:
+        _copy(
+            cursor,
+            "surveys_contact",
+            [
+                "id",
+                "external_id",
+                "agent_id",
+                "team_id",
+                "site_id",
+                "customer_phone",
+                "started_at",
+                "ended_at",
+                "queue",
+                "direction",
+                "preferred_channel",
+            ],
+            contacts,
+        )
+        _copy(
+            cursor,
+            "surveys_response",
+            ["id", "contact_id", "survey_id", "channel", "answered_at", "agent_id", "team_id", "site_id"],
+            response_rows,
+        )
+        _copy(
+            cursor,
+            "surveys_answer",
+            ["id", "response_id", "item", "dimension", "value", "text", "sentiment"],
+            answers_rows,
+        )
+        for table in ("surveys_contact", "surveys_response", "surveys_answer"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+
+
+def _read_time() -> float:
+    """Seconds PostgreSQL takes to COPY the answers the engine reads out to nowhere."""
+    from django.db import connection
+
+    class Null(io.RawIOBase):
+        def write(self, b):
+            return len(b)
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            "COPY (SELECT a.response_id, a.item, a.dimension, a.value, a.sentiment, r.agent_id, r.team_id, "
+            "r.site_id, r.answered_at FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id) "
+            "TO STDOUT WITH (FORMAT csv)",
+            Null(),
+        )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    _recreate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from satisfaction import services
+    from satisfaction.models import ScoreSnapshot
+
+    call_command("migrate", verbosity=0)
+    rng = np.random.default_rng(args.seed)
+    agents = _organisation()
+    responses = args.answers // ANSWERS_PER_RESPONSE
+    end = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    started = time.perf_counter()
+    _generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
+    print(f"generated {responses * ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.1f} s")
+
+    read_s = min(_read_time() for _ in range(2))
+    started = time.perf_counter()
+    chunks = services.all_chunks()
+    for site, month in chunks:
+        services.compute_chunk(site=site, month=month)
+    full_s = time.perf_counter() - started
+    snapshots = ScoreSnapshot.objects.count()
+
+    day = end.date() - dt.timedelta(days=3)
+    new = INCREMENTAL_ANSWERS // ANSWERS_PER_RESPONSE
+    _generate(
+        agents,
+        responses=new,
+        start=dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC),
+        days=1,
+        first_id=responses + 1,
+        rng=rng,
+    )
+    from surveys.models import Response
+
+    started = time.perf_counter()
+    touched = Response.objects.filter(id__gt=responses).values_list("site__code", "answered_at")
+    services.mark_dirty(chunks=services.chunks_for_answers(sites_and_times=touched))
+    for site, month, marked in services.take_dirty_chunks():
+        services.compute_chunk(site=site, month=month)
+        services.clear_dirty_chunk(site=site, month=month, marked_at=marked)
+    incremental_s = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"answers:             {args.answers:,}")
+    print(f"chunks:              {len(chunks)} ({snapshots:,} snapshots)")
+    print(f"read (COPY to null): {read_s:.2f} s")
+    print(f"full recompute:      {full_s:.2f} s  ratio to read {full_s / read_s:.2f}x  (target <= 3x)")
+    print(f"incremental (20k):   {incremental_s:.2f} s  (target < 5 s)")
+    print(f"peak memory:         {peak_mib:,.0f} MiB  (target < 4096 MiB)")
+
+
+if __name__ == "__main__":
+    main()
