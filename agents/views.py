@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from agents import selectors
 from agents.models import Role
 from satisfaction import scoping
+from satisfaction.models import Granularity, Level
+from satisfaction.selectors import latest_scores
 
 
 @login_required
@@ -20,8 +22,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     scoping.require_role(request.user, Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY)
-    teams = selectors.team_overview(request.user)
-    return render(request, "agents/overview.html", {"teams": teams})
+    teams = list(selectors.team_overview(request.user))
+    period, scores = latest_scores(request.user, level=Level.TEAM, granularity=Granularity.MONTH)
+    for team in teams:
+        team.scores = scores.get(team.code, {})
+    return render(request, "agents/overview.html", {"teams": teams, "period": period})
 
 
 @login_required

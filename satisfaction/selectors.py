@@ -22,3 +22,15 @@ def score_snapshots(
     if key:
         snapshots = snapshots.filter(key=key)
     return snapshots
+
+
+def latest_scores(user: User, *, level: str, granularity: str) -> tuple[dt.date | None, dict[str, dict]]:
+    """The most recent period with snapshots at ``level`` and the user's visible figures in it."""
+    allowed = scoping.visible_score_keys(user, level)
+    snapshots = ScoreSnapshot.objects.filter(level=level, granularity=granularity)
+    if allowed is not None:
+        snapshots = snapshots.filter(key__in=allowed)
+    latest = snapshots.order_by("-period_start").values_list("period_start", flat=True).first()
+    if latest is None:
+        return None, {}
+    return latest, dict(snapshots.filter(period_start=latest).values_list("key", "metrics"))
