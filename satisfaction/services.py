@@ -5,7 +5,10 @@ so chunks are independent and the full recompute is just all of them (issue: sco
 The incremental path recomputes the same chunks, so it gives exactly the full run's figures.
 """
 
+import csv
 import datetime as dt
+import io
+import json
 import logging
 import zoneinfo
 from collections.abc import Iterable
@@ -13,8 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from agents.models import Agent, Site, Team
 from satisfaction import scoring
@@ -98,8 +102,33 @@ def compute_chunk(*, site: str, month: dt.date) -> int:
     rows = _customer_rows(answers, invitations, month=month, scope=scope, tz=tz)
     with transaction.atomic():
         _delete_chunk_snapshots(month=month, scope=scope)
-        ScoreSnapshot.objects.bulk_create(rows, batch_size=SNAPSHOT_BATCH_SIZE)
+        write_snapshots(rows)
     return len(rows)
+
+
+def write_snapshots(rows: list[ScoreSnapshot]) -> None:
+    """Insert snapshot rows: with COPY on PostgreSQL (a month of agent-days is thousands of rows)."""
+    if connection.vendor != "postgresql":
+        ScoreSnapshot.objects.bulk_create(rows, batch_size=SNAPSHOT_BATCH_SIZE)
+        return
+    now = timezone.now().isoformat()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(
+            [
+                row.level,
+                row.key,
+                row.granularity,
+                row.period_start.isoformat(),
+                json.dumps(row.metrics, allow_nan=False),
+                now,
+            ]
+        )
+    buffer.seek(0)
+    columns = "level, key, granularity, period_start, metrics, computed_at"
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
 
 
 def _site_scope(site: str) -> dict:
@@ -133,41 +162,45 @@ def _customer_rows(
     responses = scoring.response_table(answers, weights=survey_weights())
     dimensions = sorted(c[len("gap_") :] for c in responses.columns if c.startswith("gap_"))
     names = [*CUSTOMER_METRICS, *(f"gap_{d}{s}" for d in dimensions for s in DIMENSION_SUFFIXES)]
-    following = next_month(month)
     key_names = _key_names(scope)
+    # All three granularities in one frame, so each level is one grouped pass, not three.
+    in_month = _by_period(responses, "answered_at", month=month, tz=tz)
+    sent = _by_period(invitations.assign(delivered=1), "delivered_at", month=month, tz=tz)
     rows: list[ScoreSnapshot] = []
-    for granularity in GRANULARITIES:
-        responses["period_start"] = scoring.period_start(responses["answered_at"], granularity=granularity, tz=tz)
-        delivered = invitations.assign(
-            period_start=scoring.period_start(invitations["delivered_at"], granularity=granularity, tz=tz),
-            delivered=1,
-        )
-        in_month = responses.loc[(responses["period_start"] >= month) & (responses["period_start"] < following)]
-        sent = delivered.loc[(delivered["period_start"] >= month) & (delivered["period_start"] < following)]
-        for level, (column, frame) in _level_frames(in_month, scope).items():
-            level_sent = _level_frames(sent, scope)[level][1]
-            if frame.empty and level_sent.empty:
-                continue
-            figures = scoring.customer_metrics(
-                frame, by=[column, "period_start"], dimensions=dimensions, invitations=level_sent
-            )
-            for name in names:
-                if name not in figures.columns:
-                    figures[name] = np.nan
-            records = scoring.metrics_to_records(figures, names=names)
-            for (key, period), metrics in zip(
-                figures[[column, "period_start"]].itertuples(index=False, name=None), records, strict=True
-            ):
-                rows.append(
-                    ScoreSnapshot(
-                        level=level,
-                        key=key_names[level](key),
-                        granularity=granularity,
-                        period_start=period,
-                        metrics=metrics,
-                    )
+    for level, (column, frame) in _level_frames(in_month, scope).items():
+        level_sent = _level_frames(sent, scope)[level][1]
+        if frame.empty and level_sent.empty:
+            continue
+        by = [column, "granularity", "period_start"]
+        figures = scoring.customer_metrics(frame, by=by, dimensions=dimensions, invitations=level_sent)
+        for name in names:
+            if name not in figures.columns:
+                figures[name] = np.nan
+        records = scoring.metrics_to_records(figures, names=names)
+        for (key, granularity, period), metrics in zip(
+            figures[by].itertuples(index=False, name=None), records, strict=True
+        ):
+            rows.append(
+                ScoreSnapshot(
+                    level=level,
+                    key=key_names[level](key),
+                    granularity=granularity,
+                    period_start=period,
+                    metrics=metrics,
                 )
+            )
     return rows
+
+
+def _by_period(frame: pd.DataFrame, moment: str, *, month: dt.date, tz: str) -> pd.DataFrame:
+    """``frame`` once per granularity with its ``period_start``, keeping periods that start in ``month``."""
+    following = next_month(month)
+    copies = []
+    for granularity in GRANULARITIES:
+        starts = scoring.period_start(frame[moment], granularity=granularity, tz=tz)
+        keep = ((starts >= month) & (starts < following)).to_numpy(dtype=bool)
+        copies.append(frame.loc[keep].assign(granularity=granularity.value, period_start=starts[keep]))
+    return pd.concat(copies, ignore_index=True)
 
 
 def _key_names(scope: dict | None) -> dict:
