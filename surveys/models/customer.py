@@ -5,6 +5,22 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Site, Team
 
+__all__ = [
+    "DEFAULT_DIMENSIONS",
+    "DIMENSION_ITEMS",
+    "ITEM_SCALES",
+    "PAIR_SCALE",
+    "Answer",
+    "Channel",
+    "Contact",
+    "Invitation",
+    "Item",
+    "Response",
+    "Survey",
+    "SurveyDimension",
+    "mask_phone",
+]
+
 # SCORING.md §1: the pair scale of expectation/experience items.
 PAIR_SCALE = (1, 7)
 DEFAULT_DIMENSIONS = ("convenience", "assurance", "reliability", "empathy")

@@ -1,0 +1,3 @@
+"""The surveys app's models: customer surveys (``customer``) and employee pulses (``pulse``)."""
+
+from surveys.models.customer import *  # noqa: F403
