@@ -200,6 +200,15 @@ class Answer(models.Model):
     value = models.FloatField(_("value"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)
     sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
+    # Set when a supervisor corrects the classifier; a corrected mark is never reclassified.
+    sentiment_corrected_by = models.ForeignKey(
+        "agents.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sentiment corrected by"),
+    )
 
     class Meta:
         verbose_name = _("answer")

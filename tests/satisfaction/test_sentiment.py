@@ -1,0 +1,61 @@
+"""The offline comment classifier, and its accuracy on a labelled set the tests keep."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from satisfaction.sentiment import NEGATIVE, NEUTRAL, POSITIVE, classify, is_chinese
+
+LABELLED = Path(__file__).parent / "data" / "labelled_comments.csv"
+# The classifier only has to separate "negative" well: that label feeds SCORING.md §4.
+MIN_ACCURACY = 0.75
+MIN_NEGATIVE_RECALL = 0.8
+
+
+def _labelled() -> list[tuple[str, str]]:
+    with LABELLED.open(encoding="utf-8") as handle:
+        return [(row["text"], row["label"]) for row in csv.DictReader(handle)]
+
+
+def test_accuracy_on_the_labelled_set(capsys):
+    rows = _labelled()
+    predicted = [classify(text) for text, _ in rows]
+    accuracy = sum(p == label for p, (_, label) in zip(predicted, rows, strict=True)) / len(rows)
+    negatives = [p for p, (_, label) in zip(predicted, rows, strict=True) if label == NEGATIVE]
+    recall = negatives.count(NEGATIVE) / len(negatives)
+    with capsys.disabled():
+        print(f"\nsentiment: accuracy {accuracy:.2f} on {len(rows)} comments, negative recall {recall:.2f}")
+    assert accuracy >= MIN_ACCURACY
+    assert recall >= MIN_NEGATIVE_RECALL
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("客服态度恶劣，敷衍了事", NEGATIVE),
+        ("Terrible experience and rude staff", NEGATIVE),
+        ("Great service, my issue was solved in minutes", POSITIVE),
+    ],
+)
+def test_clear_comments_get_their_label(text, label):
+    assert classify(text) == label
+
+
+def test_empty_comment_is_neutral():
+    assert classify("   ") == NEUTRAL
+
+
+def test_language_is_detected_by_cjk_characters():
+    assert is_chinese("订单 123")
+    assert not is_chinese("order 123")
+
+
+def test_accuracy_on_held_out_comments(capsys):
+    """Comments written after the domain phrases were chosen; reported, with a looser floor."""
+    with (LABELLED.parent / "heldout_comments.csv").open(encoding="utf-8") as handle:
+        rows = [(row["text"], row["label"]) for row in csv.DictReader(handle)]
+    accuracy = sum(classify(text) == label for text, label in rows) / len(rows)
+    with capsys.disabled():
+        print(f"\nsentiment: held-out accuracy {accuracy:.2f} on {len(rows)} comments")
+    assert accuracy >= 0.5
