@@ -26,7 +26,11 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "satisfaction_bench"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
-os.environ.pop("REDIS_URL", None)
+# Workers and this process share a broker and a result backend on their own Redis databases.
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+os.environ["CELERY_RESULT_BACKEND"] = os.environ.get("BENCH_RESULT_BACKEND", "redis://127.0.0.1:6379/4")
+BENCH_QUEUE = "bench-scores"
+WORKER_TIMEOUT_S = 3600
 
 SITES, TEAMS_PER_SITE, AGENTS_PER_TEAM = 3, 8, 25
 ANSWERS_PER_RESPONSE = 8
@@ -162,10 +166,63 @@ def _read_time() -> float:
     return time.perf_counter() - started
 
 
+def _full_with_workers(count: int) -> float:
+    """Seconds for the full recompute dispatched as one Celery group to ``count`` worker processes."""
+    import subprocess
+
+    from celery import group
+
+    from satisfaction import services
+    from satisfaction.celery import app
+    from satisfaction.tasks import compute_chunk_task
+
+    env = {**os.environ, "CONN_MAX_AGE": "0"}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "satisfaction",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                BENCH_QUEUE,
+                "-n",
+                f"bench{i}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=1) or []) < count and time.monotonic() < deadline:
+            time.sleep(0.5)
+        chunks = services.all_chunks()
+        started = time.perf_counter()
+        signatures = [compute_chunk_task.s(site, month.isoformat()).set(queue=BENCH_QUEUE) for site, month in chunks]
+        group(signatures).apply_async().get(timeout=WORKER_TIMEOUT_S)
+        return time.perf_counter() - started
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", default="1,2", help="Celery worker counts for the dispatched full recompute.")
     args = parser.parse_args()
 
     _recreate_database()
@@ -215,12 +272,16 @@ def main() -> None:
     incremental_s = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    worker_times = {n: _full_with_workers(int(n)) for n in args.workers.split(",") if n}
+
     print(f"answers:             {args.answers:,}")
     print(f"chunks:              {len(chunks)} ({snapshots:,} snapshots)")
     print(f"read (COPY to null): {read_s:.2f} s")
     print(f"full recompute:      {full_s:.2f} s  ratio to read {full_s / read_s:.2f}x  (target <= 3x)")
     print(f"incremental (20k):   {incremental_s:.2f} s  (target < 5 s)")
     print(f"peak memory:         {peak_mib:,.0f} MiB  (target < 4096 MiB)")
+    for n, seconds in worker_times.items():
+        print(f"full, Celery group, {n} worker(s): {seconds:.2f} s  ratio to read {seconds / read_s:.2f}x")
 
 
 if __name__ == "__main__":

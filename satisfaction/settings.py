@@ -105,7 +105,8 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
-CELERY_RESULT_BACKEND = None
+# Results are not needed by the product; the benchmark sets one to wait for a group.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -120,6 +121,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Catches up on answers stored while Redis was down (their chunks are marked in the database).
     "sweep-stale-scores": {"task": "satisfaction.tasks.recompute_dirty_task", "schedule": 60.0},
+    # Overdue follow-up cases go to the site's supervisors within five minutes (issue 6).
+    "escalate-overdue-cases": {"task": "agents.tasks.escalate_overdue_cases_task", "schedule": 300.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
