@@ -229,7 +229,9 @@ def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:
     if bounds["first"] is None:
         return []
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    first = month_start(bounds["first"].astimezone(zone).date())
+    first_day = bounds["first"].astimezone(zone).date()
+    # The first answer's week belongs to the month of its Monday, which may be the month before.
+    first = month_start(first_day - dt.timedelta(days=first_day.weekday()))
     if since is not None:
         first = max(first, month_start(since))
     last = month_start(bounds["last"].astimezone(zone).date())

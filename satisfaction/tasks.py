@@ -74,7 +74,10 @@ def schedule_recompute() -> None:
     The stale chunks are already in the database, so the beat sweep scores them once Redis is back.
     """
     try:
-        if cache.add("scores:recompute-scheduled", 1, RECOMPUTE_DEBOUNCE_SECONDS):
+        if recompute_dirty_task.app.conf.task_always_eager:
+            # In-process tasks (the demo) have no beat sweep to score what a debounce would skip.
+            recompute_dirty_task.delay()
+        elif cache.add("scores:recompute-scheduled", 1, RECOMPUTE_DEBOUNCE_SECONDS):
             recompute_dirty_task.apply_async(countdown=RECOMPUTE_DEBOUNCE_SECONDS)
     except (BrokerError, RedisError, ConnectionError):
         logger.warning("Broker or cache unreachable: stale scores wait for the next sweep.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agents.models import Agent, Site
+from agents.models import Agent, Site, Team
 from agents.staff_import import RowError, decode_upload
 from satisfaction import services as scoring_services
 from satisfaction.exceptions import ValidationFailed
@@ -43,7 +43,8 @@ def import_responses(data: bytes) -> AnswerImportResult:
     try:
         text = decode_upload(data)
     except ValueError as exc:
-        raise ValidationFailed(str(exc)) from exc
+        # Callers read per-line details (DESIGN.md), so name the line of the first bad byte too.
+        raise ValidationFailed(str(exc), details=[str(RowError(_line_of_first_bad_byte(data), str(exc)))]) from exc
     known_agents = set(Agent.objects.values_list("employee_number", flat=True))
     responses, errors = parse_answers_csv(text, known_agents=known_agents)
     if errors:
@@ -57,6 +58,15 @@ def import_responses(data: bytes) -> AnswerImportResult:
         scoring_services.mark_dirty(chunks=chunks)
         transaction.on_commit(schedule_recompute)
     return result
+
+
+def _line_of_first_bad_byte(data: bytes) -> int:
+    """The 1-based line holding the first byte that is not UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1
+    return 1
 
 
 def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list[tuple[int, dt.datetime]]]:
@@ -122,6 +132,7 @@ def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list
         (a.response_id, a.item, a.dimension): a for a in Answer.objects.filter(response__in=list(existing.values()))
     }
     to_create, to_update = [], []
+    team_sites = dict(Team.objects.values_list("id", "site_id"))
     for row in rows:
         response = existing[contacts[row.contact_id].id]
         changed = False
@@ -145,7 +156,10 @@ def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list
             else:
                 result.answers_unchanged += 1
         if changed:
-            touched.append((response.site_id, response.answered_at))
+            # Agent and team figures are computed in the chunk of their current site, which after a
+            # transfer is not the site the contact was answered in: mark all of them stale.
+            for site_id in {response.site_id, team_sites[response.team_id], agents[row.agent].team.site_id}:
+                touched.append((site_id, response.answered_at))
     Answer.objects.bulk_create(to_create, batch_size=ANSWER_BATCH_SIZE)
     Answer.objects.bulk_update(to_update, ["value", "text"], batch_size=ANSWER_BATCH_SIZE)
     result.answers_created, result.answers_updated = len(to_create), len(to_update)

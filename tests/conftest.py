@@ -11,6 +11,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from satisfaction.celery import app as celery_app
 from tests.factories import AgentFactory, SiteFactory, TeamFactory, UserFactory
@@ -48,6 +49,20 @@ def _service_marks(request):
 
 
 @pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages in English, the language the tests assert on (the product defaults to zh-hans)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Chunk locks and the recompute debounce per test process: xdist workers and other sessions share Redis."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}"}}
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_unless_worker(request):
     """Unit tests run tasks in-process; tests marked celery_worker use the real broker."""
     eager = request.node.get_closest_marker("celery_worker") is None
@@ -59,7 +74,7 @@ def _eager_celery_unless_worker(request):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def celery_worker_process(transactional_db, tmp_path):
     """A real ``celery worker`` process on the test database and Redis, stopped after the test."""
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", "")}
     db_name = connection.settings_dict["NAME"]
@@ -67,6 +82,11 @@ def celery_worker_process(transactional_db):
     env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{db_name}"
     env["CONN_MAX_AGE"] = "0"
     queue = f"test-{os.getpid()}"
+    # A named node, so that a worker of another test session on the same Redis cannot answer the ping.
+    node = f"{queue}@pytest"
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks the worker.
+    log_path = tmp_path / "celery-worker.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -76,6 +96,8 @@ def celery_worker_process(transactional_db):
             "satisfaction",
             "worker",
             "--pool=solo",
+            "-n",
+            node,
             "-Q",
             queue,
             "--without-gossip",
@@ -85,7 +107,7 @@ def celery_worker_process(transactional_db):
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -93,13 +115,15 @@ def celery_worker_process(transactional_db):
     inspector = celery_app.control
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"the Celery worker exited at start-up:\n{proc.stdout.read()}")
-        replies = inspector.ping(timeout=0.5) or []
+            log.close()
+            pytest.fail(f"the Celery worker exited at start-up:\n{log_path.read_text()}")
+        replies = inspector.ping(destination=[node], timeout=0.5) or []
         if replies:
             break
     else:
         proc.kill()
-        pytest.fail("the Celery worker did not answer a ping within 30 s")
+        log.close()
+        pytest.fail(f"the Celery worker did not answer a ping within 30 s:\n{log_path.read_text()}")
     previous = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
     try:
@@ -111,6 +135,9 @@ def celery_worker_process(transactional_db):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+        # Shown by pytest with the test's other output when the test fails.
+        print(f"--- celery worker log ---\n{log_path.read_text()}")  # noqa: T201
 
 
 @pytest.fixture

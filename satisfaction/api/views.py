@@ -28,15 +28,16 @@ class ScoresApi(generics.ListAPIView):
         )
 
     def get_serializer(self, instance=None, *args, **kwargs):
-        names = self.query["metrics"]
-        if names is not None and instance is not None:
+        # The schema generator asks for a serializer without a request, hence without a query.
+        names = self.query["metrics"] if instance is not None else None
+        if names:
             instance = [
                 {
                     "level": s.level,
                     "key": s.key,
                     "granularity": s.granularity,
                     "period_start": s.period_start,
-                    "metrics": {n: s.metrics.get(n) for n in names} if names else s.metrics,
+                    "metrics": {n: s.metrics.get(n) for n in names},
                 }
                 for s in instance
             ]

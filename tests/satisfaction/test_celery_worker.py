@@ -1,0 +1,70 @@
+"""The scoring tasks on a real Celery worker process, with PostgreSQL and Redis (DESIGN.md "Real parts")."""
+
+import datetime as dt
+import time
+
+import pytest
+
+from satisfaction.models import DirtyChunk, ScoreSnapshot
+from satisfaction.tasks import compute_chunk_task, recompute_dirty_task
+from surveys import services as survey_services
+
+pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
+
+POLL_TIMEOUT_S = 60
+POLL_INTERVAL_S = 0.25
+MARCH = dt.date(2026, 3, 1)
+# A001 (site-a): csat 5 and 2 -> top-2 1 of 2 = 50 %, mean 3.5; nps 10 and 6 -> (1 - 1) / 2 = 0.
+# B001 (site-b): csat 4 -> 100 %. The centre: csat 5, 2, 4 -> 2 of 3 = 66.667 %, mean 11 / 3.
+ANSWERS = (
+    "contact_id,agent,answered_at,channel,item,dimension,value\n"
+    "C1,A001,2026-03-02T10:00:00+08:00,ivr,csat,,5\n"
+    "C1,A001,2026-03-02T10:00:00+08:00,ivr,nps,,10\n"
+    "C2,A001,2026-03-03T10:00:00+08:00,ivr,csat,,2\n"
+    "C2,A001,2026-03-03T10:00:00+08:00,ivr,nps,,6\n"
+    "C3,B001,2026-03-04T10:00:00+08:00,sms,csat,,4\n"
+)
+
+
+@pytest.fixture
+def imported(agent_a, agent_b, monkeypatch):
+    """The answers, committed, with the on-commit recompute left out so that the test sends the task."""
+    monkeypatch.setattr(survey_services, "schedule_recompute", lambda: None)
+    survey_services.import_responses(ANSWERS.encode())
+
+
+def wait_for_snapshot(**lookup) -> ScoreSnapshot:
+    """The snapshot once the worker has written it, polling the database for at most a minute."""
+    deadline = time.monotonic() + POLL_TIMEOUT_S
+    while time.monotonic() < deadline:
+        found = ScoreSnapshot.objects.filter(**lookup).first()
+        if found is not None:
+            return found
+        time.sleep(POLL_INTERVAL_S)
+    pytest.fail(f"the worker wrote no snapshot {lookup} within {POLL_TIMEOUT_S} s")
+
+
+def test_the_worker_computes_a_chunk_sent_to_it(imported, celery_worker_process):
+    compute_chunk_task.delay("site-a", MARCH.isoformat())
+    month = wait_for_snapshot(level="agent", key="A001", granularity="month", period_start=MARCH)
+    assert month.metrics["n_responses"] == 2
+    assert month.metrics["csat_pct"] == pytest.approx(50)
+    assert month.metrics["csat_mean"] == pytest.approx(3.5)
+    assert month.metrics["nps"] == pytest.approx(0)
+    # The chunk is one site's: site-b and the centre are other chunks, not computed here.
+    assert not ScoreSnapshot.objects.filter(key__in=["B001", "team-b", "site-b", "centre"]).exists()
+
+
+def test_the_worker_recomputes_the_chunks_an_import_marked_stale(imported, celery_worker_process):
+    assert set(DirtyChunk.objects.values_list("site", flat=True)) == {"site-a", "site-b", "centre"}
+    recompute_dirty_task.delay()
+    centre = wait_for_snapshot(level="centre", key="centre", granularity="month", period_start=MARCH)
+    assert centre.metrics["n_responses"] == 3
+    assert centre.metrics["csat_pct"] == pytest.approx(200 / 3)
+    assert centre.metrics["csat_mean"] == pytest.approx(11 / 3)
+    site_b = wait_for_snapshot(level="site", key="site-b", granularity="month", period_start=MARCH)
+    assert site_b.metrics["csat_pct"] == pytest.approx(100)
+    deadline = time.monotonic() + POLL_TIMEOUT_S
+    while DirtyChunk.objects.exists() and time.monotonic() < deadline:
+        time.sleep(POLL_INTERVAL_S)
+    assert not DirtyChunk.objects.exists()
