@@ -20,6 +20,8 @@ ANSWER_COLUMNS = ("contact_id", "agent", "answered_at", "channel", "item", "dime
 FCR_VALUES = {"yes": 1.0, "no": 0.0}
 MAX_CONTACT_ID = 64
 MAX_COMMENT = 4000
+RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high"})
+RESERVED_DIMENSION_SUFFIXES = ("_n", "_sd", "_ci_low", "_ci_high")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ def _check_row(record: dict[str, str], *, known_agents: set[str]) -> tuple[list[
     parsed["channel"] = channel
 
     item = record["item"].strip().lower()
-    dimension = record["dimension"].strip()
+    # Dimension codes are case-insensitive: "Empathy" and "empathy" are one dimension.
+    dimension = record["dimension"].strip().lower()
     parsed["item"], parsed["dimension"], parsed["value"], parsed["text"] = item, dimension, None, ""
     if item not in Item.values:
         problems.append(
@@ -148,6 +151,9 @@ def _check_row(record: dict[str, str], *, known_agents: set[str]) -> tuple[list[
                 validate_slug(dimension)
             except ValidationError:
                 problems.append(_("dimension %(v)s may hold only letters, digits, - and _") % {"v": dimension})
+            if dimension in RESERVED_DIMENSIONS or dimension.endswith(RESERVED_DIMENSION_SUFFIXES):
+                # SCORING.md §9 names gap_<d>_n, gap_<d>_sd, ...: such a code would collide with them.
+                problems.append(_("dimension %(v)s collides with the names of gap figures") % {"v": dimension})
     elif dimension:
         problems.append(_("dimension must be empty for %(item)s") % {"item": item})
     raw = record["value"].strip()
@@ -185,6 +191,10 @@ def _parse_scaled(item: str, raw: str, problems: list[str]) -> float | None:
         value = float(raw)
     except ValueError:
         problems.append(_("value %(v)s of %(item)s is not a number") % {"v": raw, "item": item})
+        return None
+    if math.isfinite(value) and value != int(value):
+        # Every scale of SCORING.md §1 is a set of whole points; 4.5 is neither top-2 nor not.
+        problems.append(_("value %(v)s of %(item)s is not a whole number") % {"v": raw, "item": item})
         return None
     if not math.isfinite(value) or not low <= value <= high:
         problems.append(

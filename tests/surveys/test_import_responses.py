@@ -150,6 +150,9 @@ def test_a_byte_order_mark_from_excel_is_accepted(agents):
         ("C1,B001,2026-03-02T10:20:00+08:00,ivr,ces,,7", "agent B001 differs from A001 on line 2"),
         ("C1,A001,2026-03-02T10:20:00+08:00,sms,ces,,7", "channel sms differs from ivr on line 2"),
         ("C9,A001,2026-03-02T10:00:00+08:00,ivr,csat", "expected 7 fields, found 5"),
+        ("C9,A001,2026-03-02T10:00:00+08:00,ivr,csat,,4.5", "value 4.5 of csat is not a whole number"),
+        ("C9,A001,2026-03-02T10:00:00+08:00,web,disconfirmation,sd,4", "dimension sd collides with the names"),
+        ("C9,A001,2026-03-02T10:00:00+08:00,web,disconfirmation,speed_n,4", "dimension speed_n collides"),
     ],
 )
 def test_a_bad_row_is_reported_by_line_and_reason_and_nothing_is_written(agents, row, reason):
@@ -306,3 +309,18 @@ def test_api_an_unsupported_body_type_gives_415_with_the_error_shape(agents, adm
     reply = client_for(admin_user).post(IMPORT_URL, {"rows": []}, format="json")
     assert reply.status_code == 415
     assert set(reply.json()["error"]) == {"code", "message", "details"}
+
+
+def test_dimension_codes_are_case_insensitive(agents):
+    import_responses(
+        (
+            HEADER + "C7,A001,2026-03-02T10:00:00+08:00,web,expectation,Empathy,5\n"
+            "C7,A001,2026-03-02T10:00:00+08:00,web,experience,empathy,6\n"
+        ).encode()
+    )
+    assert set(Answer.objects.values_list("dimension", flat=True)) == {"empathy"}
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_accepted(agents):
+    import_responses((HEADER + "C7,A001,2026-03-02T10:00:00+08:00,ivr,csat,,5.0\n").encode())
+    assert Answer.objects.get().value == 5.0
