@@ -81,3 +81,11 @@ def schedule_recompute() -> None:
             recompute_dirty_task.apply_async(countdown=RECOMPUTE_DEBOUNCE_SECONDS)
     except (BrokerError, RedisError, ConnectionError):
         logger.warning("Broker or cache unreachable: stale scores wait for the next sweep.")
+
+
+def enqueue(task, *args: object) -> None:
+    """Send a task, or log that the broker is down; callers have already stored what it needs."""
+    try:
+        task.delay(*args)
+    except (BrokerError, RedisError, ConnectionError):
+        logger.warning("Broker unreachable: %s waits for its beat sweep.", task.name)

@@ -6,15 +6,17 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agents.models import Agent, Site, Team
+from agents.models import Agent, Site, Team, User
 from agents.staff_import import RowError, decode_upload
+from satisfaction import sentiment
 from satisfaction import services as scoring_services
-from satisfaction.exceptions import ValidationFailed
-from satisfaction.tasks import schedule_recompute
+from satisfaction.exceptions import NotFound, ValidationFailed
+from satisfaction.tasks import enqueue, schedule_recompute
 from surveys.answer_import import ResponseRows, parse_answers_csv
-from surveys.models import DEFAULT_DIMENSIONS, Answer, Contact, Response, Survey, SurveyDimension
+from surveys.models import DEFAULT_DIMENSIONS, Answer, Contact, Item, Response, Survey, SurveyDimension
 
 ANSWER_BATCH_SIZE = 5000
+COMMENT_BATCH_SIZE = 500
 
 
 @dataclass
@@ -57,6 +59,8 @@ def import_responses(data: bytes) -> AnswerImportResult:
         )
         scoring_services.mark_dirty(chunks=chunks)
         transaction.on_commit(schedule_recompute)
+        # Comments are marked after commit, in batches: snownlp takes a few ms a comment.
+        transaction.on_commit(schedule_comment_classification)
     return result
 
 
@@ -164,3 +168,57 @@ def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list
     Answer.objects.bulk_update(to_update, ["value", "text"], batch_size=ANSWER_BATCH_SIZE)
     result.answers_created, result.answers_updated = len(to_create), len(to_update)
     return result, touched
+
+
+def schedule_comment_classification() -> None:
+    """Queue the classifier for new comments; a down broker only delays it (beat sweeps)."""
+    from surveys.tasks import classify_comments_task
+
+    enqueue(classify_comments_task)
+
+
+def classify_pending_comments(*, limit: int = COMMENT_BATCH_SIZE) -> int:
+    """Mark up to ``limit`` unclassified comments negative, neutral or positive; stale their scores."""
+    pending = list(
+        Answer.objects.filter(item=Item.COMMENT, sentiment="").select_related("response").order_by("id")[:limit]
+    )
+    if not pending:
+        return 0
+    for answer in pending:
+        answer.sentiment = sentiment.classify(answer.text)
+    with transaction.atomic():
+        Answer.objects.bulk_update(pending, ["sentiment"], batch_size=ANSWER_BATCH_SIZE)
+        _mark_responses_stale([a.response for a in pending if a.sentiment == Answer.Sentiment.NEGATIVE])
+        transaction.on_commit(schedule_recompute)
+    return len(pending)
+
+
+def correct_comment_sentiment(*, answer_id: int, sentiment_label: str, user: User) -> Answer:
+    """A person's correction of a comment's mark; the classifier never overrides it (issue 7)."""
+    if sentiment_label not in Answer.Sentiment.values:
+        raise ValidationFailed(details=[_("sentiment must be negative, neutral or positive")])
+    try:
+        answer = Answer.objects.select_related("response").get(pk=answer_id, item=Item.COMMENT)
+    except Answer.DoesNotExist as exc:
+        raise NotFound() from exc
+    with transaction.atomic():
+        answer.sentiment = sentiment_label
+        answer.sentiment_corrected_by = user
+        answer.save(update_fields=["sentiment", "sentiment_corrected_by"])
+        _mark_responses_stale([answer.response])
+        transaction.on_commit(schedule_recompute)
+    return answer
+
+
+def _mark_responses_stale(responses: list[Response]) -> None:
+    if not responses:
+        return
+    site_codes = dict(Site.objects.values_list("id", "code"))
+    team_sites = dict(Team.objects.values_list("id", "site_id"))
+    agent_sites = dict(Agent.objects.values_list("id", "team__site_id"))
+    touched = [
+        (site_codes[site_id], r.answered_at)
+        for r in responses
+        for site_id in {r.site_id, team_sites[r.team_id], agent_sites[r.agent_id]}
+    ]
+    scoring_services.mark_dirty(chunks=scoring_services.chunks_for_answers(sites_and_times=touched))
