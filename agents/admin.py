@@ -8,7 +8,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agents.forms import StaffUploadForm
-from agents.models import Agent, Site, SkillGroup, Team, User
+from agents.models import (
+    Agent,
+    CaseEvent,
+    FollowUpCase,
+    FollowUpRule,
+    Grievance,
+    KpiImport,
+    KpiRecord,
+    KpiTarget,
+    Notification,
+    Praise,
+    QualityEvaluation,
+    Site,
+    SkillGroup,
+    Team,
+    User,
+)
 from agents.services import import_agents
 from satisfaction.exceptions import ValidationFailed
 
@@ -47,8 +63,8 @@ class SkillGroupAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ("employee_number", "name", "team", "hire_date", "active")
-    list_filter = ("active", "team__site", "team", "skill_groups")
+    list_display = ("employee_number", "name", "team", "hire_date", "active", "is_focus")
+    list_filter = ("active", "is_focus", "team__site", "team", "skill_groups")
     search_fields = ("employee_number", "name", "user__email")
     list_select_related = ("team",)
     filter_horizontal = ("skill_groups",)
@@ -85,3 +101,92 @@ class AgentAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/agents/agent/upload.html", context)
+
+
+@admin.register(KpiRecord)
+class KpiRecordAdmin(admin.ModelAdmin):
+    list_display = ("date", "agent", "handled", "handle_seconds", "resolved_first_contact", "complaints", "praise")
+    list_filter = ("agent__team__site", "agent__team")
+    search_fields = ("agent__employee_number", "agent__name")
+    date_hierarchy = "date"
+    list_select_related = ("agent",)
+    raw_id_fields = ("agent", "source_import")
+
+
+@admin.register(KpiImport)
+class KpiImportAdmin(admin.ModelAdmin):
+    list_display = ("imported_at", "imported_by", "source", "filename", "status", "rows", "created", "updated")
+    list_filter = ("status", "source")
+    list_select_related = ("imported_by",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # imports run from the KPI page or the API, which record them here
+
+
+@admin.register(KpiTarget)
+class KpiTargetAdmin(admin.ModelAdmin):
+    list_display = ("month", "team", "agent", "metric", "target", "set_by")
+    list_filter = ("month", "metric", "team")
+    list_select_related = ("team", "agent", "set_by")
+    raw_id_fields = ("agent",)
+
+
+@admin.register(QualityEvaluation)
+class QualityEvaluationAdmin(admin.ModelAdmin):
+    list_display = ("evaluated_on", "agent", "score", "evaluator")
+    list_filter = ("agent__team",)
+    search_fields = ("agent__employee_number", "agent__name")
+    date_hierarchy = "evaluated_on"
+    list_select_related = ("agent", "evaluator")
+    raw_id_fields = ("agent", "contact")
+
+
+@admin.register(Grievance)
+class GrievanceAdmin(admin.ModelAdmin):
+    list_display = ("filed_at", "agent", "contact", "status", "due_at", "verified_by")
+    list_filter = ("status", "agent__team")
+    search_fields = ("agent__employee_number", "contact__external_id")
+    list_select_related = ("agent", "contact", "verified_by")
+    raw_id_fields = ("agent", "contact")
+
+
+@admin.register(Praise)
+class PraiseAdmin(admin.ModelAdmin):
+    list_display = ("opened_at", "agent", "source", "status", "verified_by")
+    list_filter = ("status", "source", "agent__team")
+    search_fields = ("agent__employee_number", "contact__external_id")
+    list_select_related = ("agent", "verified_by")
+    raw_id_fields = ("agent", "contact")
+
+
+@admin.register(FollowUpRule)
+class FollowUpRuleAdmin(admin.ModelAdmin):
+    list_display = ("reason", "enabled", "threshold", "due_hours")
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "actor", "kind", "from_status", "to_status", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the log is written by the case services only
+
+
+@admin.register(FollowUpCase)
+class FollowUpCaseAdmin(admin.ModelAdmin):
+    list_display = ("pk", "reason", "status", "agent", "team", "assignee", "due_at", "escalated_at")
+    list_filter = ("status", "reason", "cause_not_captured", "site", "team")
+    search_fields = ("agent__employee_number", "contact__external_id")
+    list_select_related = ("agent", "team", "assignee")
+    raw_id_fields = ("agent", "contact", "response", "assignee", "opened_by")
+    filter_horizontal = ("escalated_to",)
+    inlines = [CaseEventInline]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "text", "read_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "text")

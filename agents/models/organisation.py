@@ -96,6 +96,9 @@ class Agent(models.Model):
         related_name="agent",
         verbose_name=_("login"),
     )
+    # Seed 001: team leaders single out agents to coach against monthly targets.
+    is_focus = models.BooleanField(_("focus agent"), default=False)
+    focus_note = models.CharField(_("why in focus"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["employee_number"]
