@@ -1,6 +1,34 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Answer, Contact, Invitation, Response, Survey, SurveyDimension
+from surveys.models import (
+    Answer,
+    Contact,
+    Integration,
+    Invitation,
+    OptOut,
+    Question,
+    Response,
+    SmsMessage,
+    Survey,
+    SurveyDimension,
+    SurveyVersion,
+    WebhookDelivery,
+)
+from surveys.survey_templates import QuestionSpec, revise_survey
+
+QUESTION_FIELDS = (
+    "item",
+    "dimension",
+    "text_en",
+    "text_zh",
+    "on_web",
+    "on_sms",
+    "on_ivr",
+    "ask_if_item",
+    "ask_if_min",
+    "ask_if_max",
+)
 
 
 class SurveyDimensionInline(admin.TabularInline):
@@ -8,11 +36,93 @@ class SurveyDimensionInline(admin.TabularInline):
     extra = 0
 
 
+class SurveyVersionInline(admin.TabularInline):
+    model = SurveyVersion
+    extra = 0
+    fields = ("number", "created_at")
+    readonly_fields = ("number", "created_at")
+    show_change_link = True
+    can_delete = False
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ("code", "name_en", "name_zh", "is_default")
     search_fields = ("code", "name_en", "name_zh")
-    inlines = [SurveyDimensionInline]
+    inlines = [SurveyDimensionInline, SurveyVersionInline]
+    actions = ["make_new_version"]
+
+    @admin.action(description=_("Copy the current questions into a new version to edit"))
+    def make_new_version(self, request, queryset):
+        for survey in queryset:
+            current = survey.current_version()
+            specs = [QuestionSpec(**{f: getattr(q, f) for f in QUESTION_FIELDS}) for q in current.questions.all()]
+            if current.responses.exists():
+                revise_survey(survey, specs=specs)
+            else:
+                self.message_user(request, _("%(s)s: the current version has no answers yet; edit it.") % {"s": survey})
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ("position", *QUESTION_FIELDS)
+
+    def _frozen(self, obj) -> bool:
+        # A version that has answers is frozen: every answer keeps the questions that were asked.
+        return obj is not None and obj.responses.exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(SurveyVersion)
+class SurveyVersionAdmin(admin.ModelAdmin):
+    list_display = ("survey", "number", "created_at")
+    list_filter = ("survey",)
+    readonly_fields = ("survey", "number", "created_at")
+    inlines = [QuestionInline]
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    list_display = ("masked_phone", "keyword", "created_at")
+    # The phone number is personal data: shown masked, never searchable in clear.
+    exclude = ("phone",)
+    readonly_fields = ("masked_phone", "keyword", "created_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("provider", "delivery_id", "kind", "invitation", "received_at")
+    list_filter = ("provider", "kind")
+    search_fields = ("delivery_id",)
+    raw_id_fields = ("invitation",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "direction", "invitation", "segments", "status", "body")
+    list_filter = ("direction", "status")
+    search_fields = ("provider_sid",)
+    raw_id_fields = ("invitation",)
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ("name", "active", "created_at")
 
 
 @admin.register(Contact)
@@ -29,10 +139,10 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("contact", "channel", "status", "decision_reason", "created_at")
-    list_filter = ("channel", "status")
+    list_display = ("contact", "channel", "status", "decision_reason", "created_at", "expires_at", "completed_at")
+    list_filter = ("channel", "status", "decision_reason", "language")
     search_fields = ("contact__external_id",)
-    raw_id_fields = ("contact",)
+    raw_id_fields = ("contact", "survey_version")
 
 
 class AnswerInline(admin.TabularInline):
@@ -48,3 +158,6 @@ class ResponseAdmin(admin.ModelAdmin):
     list_select_related = ("contact", "agent", "team")
     raw_id_fields = ("contact", "agent")
     inlines = [AnswerInline]
+
+
+from surveys.pulse_admin import *  # noqa: E402, F403

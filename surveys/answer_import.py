@@ -20,6 +20,8 @@ ANSWER_COLUMNS = ("contact_id", "agent", "answered_at", "channel", "item", "dime
 FCR_VALUES = {"yes": 1.0, "no": 0.0}
 MAX_CONTACT_ID = 64
 MAX_COMMENT = 4000
+# DESIGN.md "Survey answers": the items the interchange format carries (Kano pairs are not part of it).
+IMPORT_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
 RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high"})
 RESERVED_DIMENSION_SUFFIXES = ("_n", "_sd", "_ci_low", "_ci_high")
 
@@ -138,9 +140,9 @@ def _check_row(record: dict[str, str], *, known_agents: set[str]) -> tuple[list[
     # Dimension codes are case-insensitive: "Empathy" and "empathy" are one dimension.
     dimension = record["dimension"].strip().lower()
     parsed["item"], parsed["dimension"], parsed["value"], parsed["text"] = item, dimension, None, ""
-    if item not in Item.values:
+    if item not in IMPORT_ITEMS:
         problems.append(
-            _("item %(v)s is not one of %(items)s") % {"v": record["item"], "items": ", ".join(Item.values)}
+            _("item %(v)s is not one of %(items)s") % {"v": record["item"], "items": ", ".join(IMPORT_ITEMS)}
         )
         return problems, parsed
     if item in DIMENSION_ITEMS:

@@ -188,7 +188,7 @@ def classify_pending_comments(*, limit: int = COMMENT_BATCH_SIZE) -> int:
         answer.sentiment = sentiment.classify(answer.text)
     with transaction.atomic():
         Answer.objects.bulk_update(pending, ["sentiment"], batch_size=ANSWER_BATCH_SIZE)
-        _mark_responses_stale([a.response for a in pending if a.sentiment == Answer.Sentiment.NEGATIVE])
+        mark_responses_stale([a.response for a in pending if a.sentiment == Answer.Sentiment.NEGATIVE])
         transaction.on_commit(schedule_recompute)
     return len(pending)
 
@@ -205,17 +205,20 @@ def correct_comment_sentiment(*, answer_id: int, sentiment_label: str, user: Use
         answer.sentiment = sentiment_label
         answer.sentiment_corrected_by = user
         answer.save(update_fields=["sentiment", "sentiment_corrected_by"])
-        _mark_responses_stale([answer.response])
+        mark_responses_stale([answer.response])
         transaction.on_commit(schedule_recompute)
     return answer
 
 
-def _mark_responses_stale(responses: list[Response]) -> None:
+def mark_responses_stale(responses: list[Response]) -> None:
+    """Mark the score chunks of these responses stale; call inside the transaction that changed them."""
     if not responses:
         return
-    site_codes = dict(Site.objects.values_list("id", "code"))
-    team_sites = dict(Team.objects.values_list("id", "site_id"))
-    agent_sites = dict(Agent.objects.values_list("id", "team__site_id"))
+    # Only the rows these responses touch: channels call this once per answer.
+    team_sites = dict(Team.objects.filter(pk__in={r.team_id for r in responses}).values_list("id", "site_id"))
+    agent_sites = dict(Agent.objects.filter(pk__in={r.agent_id for r in responses}).values_list("id", "team__site_id"))
+    site_ids = {r.site_id for r in responses} | set(team_sites.values()) | set(agent_sites.values())
+    site_codes = dict(Site.objects.filter(pk__in=site_ids).values_list("id", "code"))
     touched = [
         (site_codes[site_id], r.answered_at)
         for r in responses

@@ -1,7 +1,9 @@
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
-from surveys import services
+from surveys import services, sms
+from surveys.pulse_tasks import *  # noqa: F403
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
@@ -11,3 +13,15 @@ def classify_comments_task() -> int:
     while batch := services.classify_pending_comments():
         done += batch
     return done
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
+def send_invitation_task(invitation_id: int) -> bool:
+    """Send one texted invitation (SMS question or web link)."""
+    return sms.send_invitation(invitation_id)
+
+
+@shared_task
+def send_due_invitations_task() -> int:
+    """Send texted invitations whose quiet hours are over or that were queued while Redis was down."""
+    return sum(sms.send_invitation(pk) for pk in sms.due_invitation_ids(now=timezone.now()))

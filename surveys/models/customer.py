@@ -1,6 +1,7 @@
 """Surveys, contacts, invitations, responses and answers (SCORING.md §1)."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Site, Team
@@ -9,15 +10,23 @@ __all__ = [
     "DEFAULT_DIMENSIONS",
     "DIMENSION_ITEMS",
     "ITEM_SCALES",
+    "KANO_ITEMS",
     "PAIR_SCALE",
+    "SHORT_FORM_MAX_QUESTIONS",
     "Answer",
     "Channel",
     "Contact",
+    "Integration",
     "Invitation",
     "Item",
+    "OptOut",
+    "Question",
     "Response",
+    "SmsMessage",
     "Survey",
     "SurveyDimension",
+    "SurveyVersion",
+    "WebhookDelivery",
     "mask_phone",
 ]
 
@@ -41,6 +50,8 @@ class Item(models.TextChoices):
     EXPERIENCE = "experience", _("Experience")
     DISCONFIRMATION = "disconfirmation", _("Compared with expectation")
     COMMENT = "comment", _("Comment")
+    KANO_FUNCTIONAL = "kano_functional", _("Kano: if the service had it")
+    KANO_DYSFUNCTIONAL = "kano_dysfunctional", _("Kano: if the service lacked it")
 
 
 # SCORING.md §1: the scale each numeric item is answered on.
@@ -51,8 +62,16 @@ ITEM_SCALES: dict[str, tuple[int, int]] = {
     Item.EXPECTATION: PAIR_SCALE,
     Item.EXPERIENCE: PAIR_SCALE,
     Item.DISCONFIRMATION: (1, 5),
+    # SCORING.md §6: 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike.
+    Item.KANO_FUNCTIONAL: (1, 5),
+    Item.KANO_DYSFUNCTIONAL: (1, 5),
 }
 DIMENSION_ITEMS = frozenset({Item.EXPECTATION, Item.EXPERIENCE, Item.DISCONFIRMATION})
+# Kano answers carry the service attribute's code in ``dimension`` (SCORING.md §6).
+KANO_ITEMS = frozenset({Item.KANO_FUNCTIONAL, Item.KANO_DYSFUNCTIONAL})
+ITEM_MAX_LENGTH = 20
+# Issue 4: IVR and SMS carry a short form; a keypad or a text thread loses people after five questions.
+SHORT_FORM_MAX_QUESTIONS = 5
 
 
 class Survey(models.Model):
@@ -78,6 +97,68 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def current_version(self) -> "SurveyVersion | None":
+        """The newest version: the one new invitations ask."""
+        return self.versions.order_by("-number").first()
+
+
+class SurveyVersion(models.Model):
+    """A frozen list of questions; editing a survey that has answers makes a new one (issue 4)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions", verbose_name=_("survey"))
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "-number"]
+        verbose_name = _("survey version")
+        verbose_name_plural = _("survey versions")
+        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="unique_survey_version")]
+
+    def __str__(self) -> str:
+        return f"{self.survey.code} v{self.number}"
+
+
+class Question(models.Model):
+    """One question of a survey version, asked on the channels it is marked for."""
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="questions", verbose_name=_("survey version")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    item = models.CharField(_("item"), max_length=ITEM_MAX_LENGTH, choices=Item.choices)
+    dimension = models.CharField(
+        _("dimension or Kano attribute"), max_length=32, blank=True, default="", help_text=_("Empty for overall items.")
+    )
+    text_en = models.CharField(_("text (English)"), max_length=300)
+    text_zh = models.CharField(_("text (Chinese)"), max_length=300)
+    on_web = models.BooleanField(_("asked on the web"), default=True)
+    on_sms = models.BooleanField(_("asked by SMS"), default=False)
+    on_ivr = models.BooleanField(_("asked in the IVR"), default=False)
+    # Simple skip logic: ask only when an earlier item's answer lies in [ask_if_min, ask_if_max].
+    ask_if_item = models.CharField(_("ask only if item"), max_length=ITEM_MAX_LENGTH, choices=Item.choices, blank=True)
+    ask_if_min = models.FloatField(_("… is at least"), null=True, blank=True)
+    ask_if_max = models.FloatField(_("… is at most"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="unique_question_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}#{self.position} {self.item}:{self.dimension}"
+
+    def text(self, language: str) -> str:
+        """The wording in ``language`` (Chinese unless English is asked for)."""
+        return self.text_en if language.startswith("en") else self.text_zh
+
+    def asked_on(self, channel: str) -> bool:
+        """Whether the channel's form carries this question."""
+        return {Channel.WEB: self.on_web, Channel.SMS: self.on_sms, Channel.IVR: self.on_ivr}.get(channel, False)
 
 
 class SurveyDimension(models.Model):
@@ -118,7 +199,12 @@ class Contact(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["agent", "started_at"]), models.Index(fields=["team", "started_at"])]
+        indexes = [
+            models.Index(fields=["agent", "started_at"]),
+            models.Index(fields=["team", "started_at"]),
+            # Quarantine and the monthly cap look a customer's earlier contacts up by phone.
+            models.Index(fields=["customer_phone", "started_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.external_id
@@ -145,21 +231,142 @@ class Invitation(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not surveyed")
 
+    class Language(models.TextChoices):
+        CHINESE = "zh-hans", _("Simplified Chinese")
+        ENGLISH = "en", _("English")
+
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="invitation")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
+    survey_version = models.ForeignKey(
+        SurveyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("survey version"),
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.CHINESE)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     decision_reason = models.CharField(_("decision"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"))
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # Null for skipped invitations and imported history: only a sent survey needs a link.
+    token = models.CharField(_("token"), max_length=64, unique=True, null=True, blank=True, editable=False)
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Where the customer stopped: the position of the last question answered or passed, so a
+    # survey resumes there; ``reasks`` counts re-asks of the next one (one clear re-ask, issue 4).
+    last_position = models.PositiveSmallIntegerField(_("last question"), default=0)
+    reasks = models.PositiveSmallIntegerField(_("re-asks"), default=0)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["status", "send_after"])]
 
     def __str__(self) -> str:
         return f"{self.contact_id}:{self.channel}:{self.status}"
+
+    def is_expired(self, now) -> bool:
+        """Whether the link or thread has run out of time."""
+        return self.expires_at is not None and now >= self.expires_at
+
+    def is_open(self, now) -> bool:
+        """Whether the customer may still answer: sent, not finished, not expired."""
+        return (
+            self.token is not None
+            and self.status != self.Status.SKIPPED
+            and self.completed_at is None
+            and not self.is_expired(now)
+        )
+
+
+class OptOut(models.Model):
+    """A phone number that asked never to be surveyed again (issue 4: for good)."""
+
+    phone = models.CharField(_("phone"), max_length=32, unique=True)
+    keyword = models.CharField(_("keyword"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("opted out"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+
+    def __str__(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_phone(self) -> str:
+        """The phone with all but the last four digits hidden."""
+        return mask_phone(self.phone)
+
+
+class WebhookDelivery(models.Model):
+    """One accepted webhook delivery; the unique key makes a retried delivery write nothing twice."""
+
+    provider = models.CharField(_("provider"), max_length=64)
+    delivery_id = models.CharField(_("delivery id"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=32)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "delivery_id"], name="unique_webhook_delivery"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.delivery_id}"
+
+
+class SmsMessage(models.Model):
+    """An SMS sent or received about an invitation; the number stays on the contact."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "out", _("Sent")
+        INBOUND = "in", _("Received")
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="sms_messages"
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    provider_sid = models.CharField(_("provider message id"), max_length=64, null=True, blank=True, unique=True)
+    body = models.TextField(_("text"))
+    segments = models.PositiveSmallIntegerField(_("segments"), default=1)
+    status = models.CharField(_("status"), max_length=16, blank=True)
+    error_code = models.CharField(_("error code"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+
+    def __str__(self) -> str:
+        return f"{self.direction}:{self.provider_sid or self.pk}"
+
+
+class Integration(models.Model):
+    """A telephony platform posting IVR results, with its own HMAC-SHA256 secret."""
+
+    name = models.SlugField(_("name"), max_length=50, unique=True)
+    secret = models.CharField(_("secret"), max_length=128)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Response(models.Model):
@@ -167,6 +374,15 @@ class Response(models.Model):
 
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="response")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    # The version that was asked; null for imported history, which predates versions.
+    survey_version = models.ForeignKey(
+        SurveyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("survey version"),
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     answered_at = models.DateTimeField(_("answered"))
     # Copied from the contact so the scoring loader reads one table without joins.
@@ -195,7 +411,7 @@ class Answer(models.Model):
         POSITIVE = "positive", _("Positive")
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    item = models.CharField(_("item"), max_length=16, choices=Item.choices)
+    item = models.CharField(_("item"), max_length=ITEM_MAX_LENGTH, choices=Item.choices)
     dimension = models.CharField(_("dimension"), max_length=32, blank=True, default="")
     value = models.FloatField(_("value"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)

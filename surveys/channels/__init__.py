@@ -1,0 +1,1 @@
+"""Channel plumbing for customer surveys: pure parsing of SMS and keypad input, SMS backends, signatures."""

@@ -1,0 +1,68 @@
+"""Reads for customer surveys: invitations by token or phone, their form and answers so far."""
+
+import datetime as dt
+from enum import StrEnum
+
+from django.db.models import Q
+
+from surveys.models import Answer, Channel, Invitation, OptOut, Question
+from surveys.survey_flow import AnswerKey, channel_form
+
+
+class LinkState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    USED = "used"
+    UNKNOWN = "unknown"
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link or webhook path names, or None (never reveals why)."""
+    if not token:
+        return None
+    return (
+        Invitation.objects.select_related("contact", "survey_version", "survey")
+        .filter(token=token)
+        .exclude(status=Invitation.Status.SKIPPED)
+        .first()
+    )
+
+
+def link_state(invitation: Invitation | None, *, now: dt.datetime) -> LinkState:
+    """Whether a link may still be answered; used links are told apart from expired ones."""
+    if invitation is None or invitation.survey_version_id is None:
+        return LinkState.UNKNOWN
+    if invitation.completed_at is not None:
+        return LinkState.USED
+    if invitation.is_expired(now):
+        return LinkState.EXPIRED
+    return LinkState.OPEN
+
+
+def form_questions(invitation: Invitation, *, channel: str | None = None) -> list[Question]:
+    """The questions of the invitation's version that its channel (or ``channel``) carries, in order."""
+    questions = list(Question.objects.filter(version_id=invitation.survey_version_id).order_by("position"))
+    return channel_form(questions, channel or invitation.channel)
+
+
+def answers_so_far(invitation: Invitation) -> dict[AnswerKey, float | None]:
+    """The values answered for this invitation's contact, keyed by (item, dimension)."""
+    rows = Answer.objects.filter(response__contact_id=invitation.contact_id).values_list("item", "dimension", "value")
+    return {(item, dimension): value for item, dimension, value in rows}
+
+
+def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
+    """The newest SMS survey still waiting for this number's replies."""
+    return (
+        Invitation.objects.select_related("contact", "survey_version")
+        .filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
+        .filter(Q(status=Invitation.Status.SENT) | Q(status=Invitation.Status.DELIVERED))
+        .filter(expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def is_opted_out(phone: str) -> bool:
+    """Whether the number asked never to be surveyed again."""
+    return bool(phone) and OptOut.objects.filter(phone=phone).exists()

@@ -1,0 +1,256 @@
+"""The SMS channel (issue 4): sending invitations, replies to customers' texts, opt-outs, delivery status.
+
+The phone number is read from the contact when a text goes out and never written to a log or
+an error (``mask_phone`` where a person must recognise it).
+"""
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from surveys.answering import AnswerValue, Delivery, claim_delivery, record_answers
+from surveys.channels.sms_backends import SmsSendError, get_backend
+from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_reply, parse_yes_no_reply
+from surveys.channels.sms_segments import sms_segments
+from surveys.invitation_rules import in_quiet_hours, morning_after
+from surveys.invitations import invitation_policy
+from surveys.models import ITEM_SCALES, Channel, Invitation, Item, OptOut, Question, SmsMessage
+from surveys.selectors import answers_so_far, form_questions, open_sms_invitation
+from surveys.survey_flow import FCR_NO, FCR_YES, next_question
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_TWILIO_SMS = "twilio-sms"
+PROVIDER_TWILIO_SMS_STATUS = "twilio-sms-status"
+# Twilio's MessageStatus values that end a message's life.
+DELIVERED_STATUSES = frozenset({"delivered", "read"})
+FAILED_STATUSES = frozenset({"failed", "undelivered"})
+# The beat sweep sends at most this many due invitations a run.
+SEND_BATCH_SIZE = 200
+
+
+@dataclass(frozen=True)
+class SmsReply:
+    """What the inbound webhook answers the customer with (None: nothing)."""
+
+    text: str | None
+    duplicate: bool = False
+
+
+def public_url(path: str) -> str:
+    """An absolute URL on the public site (links in texts, provider callbacks)."""
+    return settings.SURVEY_PUBLIC_URL.rstrip("/") + path
+
+
+def question_text(question: Question, *, language: str) -> str:
+    """The question as sent by SMS."""
+    return question.text(language)
+
+
+def invitation_text(invitation: Invitation, *, first: Question | None) -> str:
+    """The first text: a web link, or the first question of the SMS form, with how to opt out."""
+    with translation.override(invitation.language):
+        if invitation.channel == Channel.WEB:
+            link = public_url(reverse("survey-web", args=[invitation.token]))
+            return _("Thank you for your call. Please rate our service: %(link)s Reply TD to opt out.") % {"link": link}
+        return _("Thank you for your call. %(question)s Reply TD to opt out.") % {
+            "question": question_text(first, language=invitation.language)
+        }
+
+
+def send_invitation(invitation_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Send a queued SMS or web-link invitation once; in quiet hours it waits for the morning."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("contact").get(pk=invitation_id)
+        if invitation.status != Invitation.Status.QUEUED or invitation.channel == Channel.IVR:
+            return False
+        if invitation.send_after and invitation.send_after > now:
+            return False
+        local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        policy = invitation_policy()
+        if in_quiet_hours(local.time(), policy):
+            invitation.send_after = morning_after(local, policy)
+            invitation.save(update_fields=["send_after"])
+            return False
+        if OptOut.objects.filter(phone=invitation.contact.customer_phone).exists():
+            invitation.status, invitation.decision_reason = Invitation.Status.SKIPPED, "opt-out"
+            invitation.save(update_fields=["status", "decision_reason"])
+            return False
+        first = next_question(form_questions(invitation), answers={}, after=0)
+        body = invitation_text(invitation, first=first)
+        try:
+            sent = get_backend().send(
+                to=invitation.contact.customer_phone,
+                body=body,
+                status_callback=public_url(reverse("sms-twilio-status")),
+            )
+        except SmsSendError as exc:
+            logger.warning("Invitation %s: SMS not sent: %s", invitation.pk, exc)
+            invitation.status = Invitation.Status.FAILED
+            invitation.save(update_fields=["status"])
+            return False
+        SmsMessage.objects.create(
+            invitation=invitation,
+            direction=SmsMessage.Direction.OUTBOUND,
+            provider_sid=sent.sid,
+            body=body,
+            segments=sms_segments(body),
+            status=sent.status,
+        )
+        invitation.status = Invitation.Status.SENT
+        if sent.status in DELIVERED_STATUSES:
+            invitation.status, invitation.delivered_at = Invitation.Status.DELIVERED, now
+        invitation.save(update_fields=["status", "delivered_at"])
+    return True
+
+
+def due_invitation_ids(*, now: dt.datetime) -> list[int]:
+    """Queued texted invitations whose time has come (quiet hours over, or queued while Redis was down)."""
+    return list(
+        Invitation.objects.filter(
+            status=Invitation.Status.QUEUED, channel__in=[Channel.SMS, Channel.WEB], expires_at__gt=now
+        )
+        .exclude(send_after__gt=now)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SEND_BATCH_SIZE]
+    )
+
+
+def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datetime | None = None) -> SmsReply:
+    """A customer's text: opt-out and help keywords, or the answer to the open question."""
+    now = now or timezone.now()
+    delivery = Delivery(PROVIDER_TWILIO_SMS, message_sid, "sms-inbound")
+    keyword = parse_keyword(body)
+    if keyword == Keyword.STOP:
+        return _opt_out(phone=phone, delivery=delivery, now=now, keyword=body.strip()[:32])
+    invitation = open_sms_invitation(phone, now=now)
+    language = invitation.language if invitation else settings.LANGUAGE_CODE
+    if keyword == Keyword.HELP:
+        with transaction.atomic():
+            if not claim_delivery(delivery, invitation=invitation):
+                return SmsReply(None, duplicate=True)
+        with translation.override(language):
+            return SmsReply(_("Customer survey: reply with the number the question asks for. Reply TD to opt out."))
+    if invitation is None:
+        # Nothing to answer: record the delivery so a retry is recognised, and reveal nothing.
+        with transaction.atomic():
+            duplicate = not claim_delivery(delivery, invitation=None)
+        return SmsReply(None, duplicate=duplicate)
+    form = form_questions(invitation)
+    question = next_question(form, answers=answers_so_far(invitation), after=invitation.last_position)
+    if question is None:
+        return SmsReply(None)
+    value = _parse_reply(question, body)
+    if value is None:
+        return _reask(invitation=invitation, question=question, delivery=delivery)
+    number, text = value
+    recorded = record_answers(
+        invitation_id=invitation.pk,
+        values=[AnswerValue(question, number, text)],
+        delivery=delivery,
+        now=now,
+    )
+    if recorded.duplicate:
+        return SmsReply(None, duplicate=True)
+    with translation.override(invitation.language):
+        if recorded.next_question is None:
+            reply = _("Thank you for your answers!")
+        else:
+            reply = question_text(recorded.next_question, language=invitation.language)
+    _log_outbound(invitation, reply)
+    return SmsReply(reply)
+
+
+def _parse_reply(question: Question, body: str) -> tuple[float | None, str] | None:
+    if question.item == Item.COMMENT:
+        text = body.strip()
+        return (None, text[:4000]) if text else None
+    if question.item == Item.FCR:
+        answer = parse_yes_no_reply(body)
+        return None if answer is None else ((FCR_YES if answer else FCR_NO), "")
+    low, high = ITEM_SCALES[question.item]
+    number = parse_scale_reply(body, low=low, high=high)
+    return None if number is None else (float(number), "")
+
+
+def _reask(*, invitation: Invitation, question: Question, delivery: Delivery) -> SmsReply:
+    """One clear re-ask after a reply that makes no sense; after that, silence (no loop of texts)."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not claim_delivery(delivery, invitation=locked):
+            return SmsReply(None, duplicate=True)
+        if locked.reasks >= 1:
+            return SmsReply(None)
+        locked.reasks += 1
+        locked.save(update_fields=["reasks"])
+        with translation.override(invitation.language):
+            reply = _("Sorry, we did not understand. %(question)s") % {
+                "question": question_text(question, language=invitation.language)
+            }
+        _log_outbound(locked, reply)
+    return SmsReply(reply)
+
+
+def _opt_out(*, phone: str, delivery: Delivery, now: dt.datetime, keyword: str) -> SmsReply:
+    """STOP, UNSUBSCRIBE, 退订, TD: the number is off every survey at once and for good."""
+    open_invitation = open_sms_invitation(phone, now=now)
+    language = open_invitation.language if open_invitation else settings.LANGUAGE_CODE
+    with transaction.atomic():
+        if not claim_delivery(delivery, invitation=open_invitation):
+            return SmsReply(None, duplicate=True)
+        OptOut.objects.get_or_create(phone=phone, defaults={"keyword": keyword, "created_at": now})
+        # Open and queued surveys of this number end now: no further question is sent.
+        Invitation.objects.filter(contact__customer_phone=phone, completed_at__isnull=True).exclude(
+            status=Invitation.Status.SKIPPED
+        ).update(expires_at=now)
+        Invitation.objects.filter(contact__customer_phone=phone, status=Invitation.Status.QUEUED).update(
+            status=Invitation.Status.SKIPPED, decision_reason="opt-out"
+        )
+    with translation.override(language):
+        return SmsReply(_("You have been unsubscribed and will receive no more surveys."))
+
+
+def _log_outbound(invitation: Invitation, body: str) -> None:
+    SmsMessage.objects.create(
+        invitation=invitation,
+        direction=SmsMessage.Direction.OUTBOUND,
+        body=body,
+        segments=sms_segments(body),
+        status="replied",
+    )
+
+
+def record_sms_status(*, message_sid: str, status: str, error_code: str = "", now: dt.datetime | None = None) -> bool:
+    """A delivery status callback: kept once per (message, status); delivery marks the invitation."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = (
+            SmsMessage.objects.select_for_update(of=("self",))
+            .select_related("invitation")
+            .filter(provider_sid=message_sid)
+            .first()
+        )
+        invitation = message.invitation if message else None
+        if not claim_delivery(
+            Delivery(PROVIDER_TWILIO_SMS_STATUS, f"{message_sid}:{status}", "sms-status"), invitation=invitation
+        ):
+            return False
+        if message is None:
+            return True
+        message.status, message.error_code, message.updated_at = status, error_code[:16], now
+        message.save(update_fields=["status", "error_code", "updated_at"])
+        if invitation is not None and invitation.status in (Invitation.Status.SENT, Invitation.Status.QUEUED):
+            if status in DELIVERED_STATUSES:
+                invitation.status, invitation.delivered_at = Invitation.Status.DELIVERED, now
+            elif status in FAILED_STATUSES:
+                invitation.status = Invitation.Status.FAILED
+            invitation.save(update_fields=["status", "delivered_at"])
+    return True

@@ -1,0 +1,225 @@
+"""The SMS channel: invitations out, replies in through a Twilio-signed webhook, opt-outs, status."""
+
+import logging
+
+import pytest
+import requests
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from surveys import sms
+from surveys.channels.sms_backends import SentMessage, SmsBackend, TwilioSmsBackend
+from surveys.models import Answer, Invitation, OptOut, SmsMessage, WebhookDelivery
+from tests.factories import InvitationFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = "twilio-auth-token-for-tests"
+PHONE = "+8613812345678"
+INBOUND = "/hooks/sms/twilio/"
+
+
+@pytest.fixture(autouse=True)
+def _twilio(settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.SMS_BACKEND = "surveys.channels.sms_backends.ConsoleSmsBackend"
+
+
+def _signed_post(client, path: str, params: dict, *, signature: str | None = None, base="http://testserver"):
+    if signature is None:
+        signature = RequestValidator(TOKEN).compute_signature(base + path, params)
+    headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
+    return client.post(path, params, **headers)
+
+
+def _reply(client, body: str, sid: str, phone: str = PHONE):
+    return _signed_post(client, INBOUND, {"MessageSid": sid, "From": phone, "Body": body, "To": "+10000000000"})
+
+
+@pytest.fixture
+def sms_invitation():
+    invitation = InvitationFactory(channel="sms", status="queued")
+    assert sms.send_invitation(invitation.pk)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def test_sending_logs_the_text_with_segments_and_no_phone(sms_invitation, caplog):
+    caplog.set_level(logging.DEBUG)
+    other = InvitationFactory(channel="web", status="queued")
+    sms.send_invitation(other.pk)
+    sent = SmsMessage.objects.get(invitation=other)
+    assert other.token in sent.body and sent.segments <= 2
+    assert PHONE not in caplog.text
+    assert "5678" in caplog.text  # masked, still recognisable
+    first = SmsMessage.objects.get(invitation=sms_invitation)
+    assert "Overall, how satisfied" in first.body and "TD" in first.body
+    assert sms_invitation.status == Invitation.Status.DELIVERED
+
+
+def test_every_text_of_the_template_fits_two_segments(sms_invitation):
+    from surveys.selectors import form_questions
+
+    for question in form_questions(sms_invitation):
+        for language in ("en", "zh-hans"):
+            assert sms.sms_segments(sms.question_text(question, language=language)) <= 2
+
+
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"])
+def test_unsigned_or_badly_signed_replies_get_403_and_write_nothing(client, sms_invitation, signature):
+    params = {"MessageSid": "SM1", "From": PHONE, "Body": "5"}
+    response = _signed_post(client, INBOUND, params, signature=signature)
+    assert response.status_code == 403
+    assert not Answer.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_a_signature_for_other_parameters_is_refused(client, sms_invitation):
+    good = RequestValidator(TOKEN).compute_signature("http://testserver" + INBOUND, {"MessageSid": "SM1", "Body": "1"})
+    response = _signed_post(client, INBOUND, {"MessageSid": "SM1", "From": PHONE, "Body": "5"}, signature=good)
+    assert response.status_code == 403
+
+
+def test_a_conversation_stores_each_answer_and_asks_the_next_question(client, sms_invitation):
+    first = _reply(client, "５分 thanks", "SM1")
+    assert first.status_code == 200
+    assert "Compared with what you expected" in first.content.decode()
+    _reply(client, "four", "SM2")
+    last_question = _reply(client, "五", "SM3")
+    assert "resolved" in last_question.content.decode()
+    done = _reply(client, "yes", "SM4")
+    assert "Thank you for your answers" in done.content.decode()
+    values = dict(Answer.objects.values_list("dimension", "value").exclude(dimension=""))
+    assert values == {"convenience": 4.0, "reliability": 5.0}
+    assert dict(Answer.objects.values_list("item", "value").filter(dimension="")) == {"csat": 5.0, "fcr": 1.0}
+    sms_invitation.refresh_from_db()
+    assert sms_invitation.completed_at is not None
+
+
+def test_a_low_score_brings_the_what_went_wrong_question(client, sms_invitation):
+    for sid, body in enumerate(["1", "2", "2", "no"]):
+        last = _reply(client, body, f"SM{sid}")
+    assert "What went wrong" in last.content.decode()
+    _reply(client, "I waited 20 minutes and nobody called back", "SM9")
+    assert Answer.objects.get(item="comment").text.startswith("I waited")
+
+
+def test_a_retried_delivery_records_nothing_twice(client, sms_invitation):
+    _reply(client, "5", "SM1")
+    again = _reply(client, "5", "SM1")
+    assert again.status_code == 200
+    assert "<Message>" not in again.content.decode()
+    assert Answer.objects.count() == 1
+    assert WebhookDelivery.objects.filter(delivery_id="SM1").count() == 1
+    sms_invitation.refresh_from_db()
+    assert sms_invitation.last_position == 1
+
+
+def test_nonsense_gets_one_clear_reask_then_silence(client, sms_invitation):
+    reask = _reply(client, "what?", "SM1")
+    assert "Sorry, we did not understand" in reask.content.decode()
+    silent = _reply(client, "huh", "SM2")
+    assert "<Message>" not in silent.content.decode()
+    assert not Answer.objects.exists()
+    _reply(client, "4", "SM3")
+    assert Answer.objects.get(item="csat").value == 4.0
+
+
+@pytest.mark.parametrize("keyword", ["STOP", "unsubscribe", "退订", "TD"])
+def test_opt_out_keywords_stop_surveys_at_once_and_for_good(client, sms_invitation, keyword):
+    confirmation = _reply(client, keyword, "SM1")
+    assert "unsubscribed" in confirmation.content.decode()
+    assert OptOut.objects.filter(phone=PHONE).exists()
+    after = _reply(client, "5", "SM2")
+    assert "<Message>" not in after.content.decode()
+    assert not Answer.objects.exists()
+    later = InvitationFactory(channel="sms", status="queued")
+    assert not sms.send_invitation(later.pk)
+    later.refresh_from_db()
+    assert (later.status, later.decision_reason) == ("skipped", "opt-out")
+
+
+def test_help_is_answered(client, sms_invitation):
+    assert "reply with the number" in _reply(client, "HELP", "SM1").content.decode()
+
+
+def test_a_stranger_gets_no_reply_and_nothing_is_revealed(client, sms_invitation):
+    response = _reply(client, "5", "SM1", phone="+8613900000000")
+    assert "<Message>" not in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_a_malformed_body_is_refused_with_a_reason(client):
+    response = _signed_post(client, INBOUND, {"Body": "5"})
+    assert response.status_code == 400
+    assert "MessageSid" in response.json()["error"]["message"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_delivery_status_callbacks_are_recorded_once(client, settings):
+    settings.SMS_BACKEND = "tests.surveys.test_sms_channel.QueuedBackend"
+    invitation = InvitationFactory(channel="sms", status="queued")
+    sms.send_invitation(invitation.pk)
+    path = reverse("sms-twilio-status")
+    params = {"MessageSid": "SMqueued1", "MessageStatus": "delivered"}
+    assert _signed_post(client, path, params).status_code == 204
+    assert _signed_post(client, path, params).status_code == 204
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.DELIVERED and invitation.delivered_at is not None
+    assert SmsMessage.objects.get(provider_sid="SMqueued1").status == "delivered"
+    assert WebhookDelivery.objects.filter(provider="twilio-sms-status").count() == 1
+    assert _signed_post(client, path, params, signature="").status_code == 403
+
+
+class QueuedBackend(SmsBackend):
+    """A provider that accepts the message and reports delivery later, by callback."""
+
+    def send(self, *, to, body, status_callback=None):
+        return SentMessage(sid="SMqueued1", status="queued")
+
+
+class FakeTwilioHttp:
+    """Stands in for Twilio's HTTP client: records the request, answers like the Messages API."""
+
+    def __init__(self):
+        self.requests = []
+        self.last_response = None
+        self.last_request = None
+
+    def request(
+        self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
+        from twilio.http.response import Response as TwilioResponse
+
+        self.requests.append((method, url, data))
+        body = '{"sid": "SMtwilio1", "status": "queued", "account_sid": "ACtest", "body": "x"}'
+        return TwilioResponse(201, body)
+
+
+def test_the_twilio_backend_sends_through_the_official_client(settings):
+    from twilio.rest import Client
+
+    settings.TWILIO_FROM_NUMBER = "+10000000000"
+    http = FakeTwilioHttp()
+    backend = TwilioSmsBackend(client=Client("ACtest", TOKEN, http_client=http))
+    sent = backend.send(to=PHONE, body="Hello", status_callback="https://example.test/hooks/sms/twilio/status/")
+    assert (sent.sid, sent.status) == ("SMtwilio1", "queued")
+    method, url, data = http.requests[0]
+    assert method == "POST" and url.endswith("/Accounts/ACtest/Messages.json")
+    assert data["To"] == PHONE and data["Body"] == "Hello" and data["From"] == "+10000000000"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_over_real_http(live_server, settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    invitation = InvitationFactory(channel="sms", status="queued")
+    sms.send_invitation(invitation.pk)
+    url = live_server.url + INBOUND
+    params = {"MessageSid": "SMlive1", "From": PHONE, "Body": "5"}
+    signature = RequestValidator(TOKEN).compute_signature(url, params)
+    response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/xml")
+    assert Answer.objects.get(item="csat").value == 5.0
+    forged = requests.post(
+        url, data={**params, "MessageSid": "SMlive2"}, headers={"X-Twilio-Signature": signature}, timeout=10
+    )
+    assert forged.status_code == 403
