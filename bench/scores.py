@@ -266,9 +266,8 @@ def main() -> None:
     started = time.perf_counter()
     touched = Response.objects.filter(id__gt=responses).values_list("site__code", "answered_at")
     services.mark_dirty(chunks=services.chunks_for_answers(sites_and_times=touched))
-    for site, month, marked in services.take_dirty_chunks():
-        services.compute_chunk(site=site, month=month)
-        services.clear_dirty_chunk(site=site, month=month, marked_at=marked)
+    for site, month in services.take_dirty_chunks():
+        services.compute_chunk(site=site, month=month, clear_marks=True)
     incremental_s = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -10,6 +10,17 @@ from agents.models import Role
 NAVIGATION = (
     ("agents:overview", _("Teams"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY}),
     ("agents:me", _("My page"), {Role.AGENT}),
+    ("pulse:mine", _("My pulses"), {Role.AGENT}),
+    ("pulse:rounds", _("Pulse results"), {Role.ADMIN, Role.HR, Role.SUPERVISOR}),
+    ("pulse:surveys", _("Pulse surveys"), {Role.ADMIN, Role.HR}),
+    ("pulse:voice", _("Staff voice"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY, Role.AGENT}),
+    ("agents:cases", _("Follow-up cases"), {Role.ADMIN, Role.SUPERVISOR, Role.QUALITY}),
+    ("agents:grievances", _("Grievances"), {Role.ADMIN, Role.SUPERVISOR, Role.QUALITY, Role.AGENT}),
+    ("agents:praise_list", _("Praise"), {Role.ADMIN, Role.SUPERVISOR, Role.QUALITY, Role.AGENT}),
+    ("agents:evaluations", _("Quality evaluations"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY}),
+    ("agents:targets", _("Targets"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY}),
+    ("agents:kpi_imports", _("KPI records"), {Role.ADMIN}),
+    ("agents:notifications", _("Notifications"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY, Role.AGENT}),
     ("api-docs", _("API"), {Role.ADMIN}),
     ("admin:index", _("Administration"), {Role.ADMIN}),
 )

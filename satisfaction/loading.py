@@ -19,7 +19,10 @@ ANSWER_DTYPES = {
     "team_id": "int64",
     "site_id": "int64",
     "answered_epoch": "int64",
+    "excluded_for_agent": "boolean",
 }
+# SCORING.md §2-§4 read these items; Kano pairs (§6) carry attribute codes in ``dimension`` and are read apart.
+SCORED_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
 INVITATION_DTYPES = {"agent_id": "int64", "team_id": "int64", "site_id": "int64", "delivered_epoch": "int64"}
 
 
@@ -55,8 +58,8 @@ def load_answers(
     start: dt.datetime, end: dt.datetime, *, site_id: int | None = None, team_ids=(), agent_ids=()
 ) -> pd.DataFrame:
     """Answers of responses answered in [start, end), optionally of one site's responses, teams or agents."""
-    where = ["r.answered_at >= %s", "r.answered_at < %s"]
-    params: list = [start, end]
+    where = ["r.answered_at >= %s", "r.answered_at < %s", f"a.item IN ({', '.join(['%s'] * len(SCORED_ITEMS))})"]
+    params: list = [start, end, *SCORED_ITEMS]
     if site_id is not None:
         scope = ["r.site_id = %s"]
         params.append(site_id)
@@ -68,7 +71,10 @@ def load_answers(
     sql = f"""
         SELECT a.response_id, a.item, NULLIF(a.dimension, '') AS dimension, a.value,
                (a.sentiment = 'negative') AS comment_negative,
-               r.agent_id, r.team_id, r.site_id, {_epoch("r.answered_at")} AS answered_epoch
+               r.agent_id, r.team_id, r.site_id, {_epoch("r.answered_at")} AS answered_epoch,
+               -- SCORING.md §7: an upheld grievance takes the response out of the agent's own figures.
+               EXISTS (SELECT 1 FROM agents_grievance g
+                       WHERE g.contact_id = r.contact_id AND g.status = 'upheld') AS excluded_for_agent
         FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id
         WHERE {" AND ".join(where)}
     """
@@ -86,4 +92,58 @@ def load_delivered_invitations(start: dt.datetime, end: dt.datetime) -> pd.DataF
     """
     frame = read_frame(sql, [start, end], dtypes=INVITATION_DTYPES)
     frame["delivered_at"] = pd.to_datetime(frame.pop("delivered_epoch"), unit="s", utc=True)
+    return frame
+
+
+KPI_DTYPES = {
+    "agent_id": "int64",
+    "team_id": "int64",
+    "site_id": "int64",
+    "handled": "int64",
+    "handle_seconds": "int64",
+    "resolved_first_contact": "int64",
+    "complaints": "int64",
+    "praise": "int64",
+    "spot_tests_taken": "int64",
+    "spot_tests_passed": "int64",
+}
+EVALUATION_DTYPES = {"agent_id": "int64", "team_id": "int64", "site_id": "int64", "score": "float64"}
+GRIEVANCE_DTYPES = {"agent_id": "int64", "team_id": "int64", "site_id": "int64", "started_epoch": "int64"}
+
+
+def load_kpi(first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Daily KPI records from ``first`` to ``last`` (inclusive), with the agent's current team and site."""
+    sql = """
+        SELECT k.agent_id, ag.team_id, t.site_id, k.date, k.handled, k.handle_seconds, k.resolved_first_contact,
+               k.complaints, k.praise, k.spot_tests_taken, k.spot_tests_passed
+        FROM agents_kpirecord k JOIN agents_agent ag ON ag.id = k.agent_id JOIN agents_team t ON t.id = ag.team_id
+        WHERE k.date >= %s AND k.date <= %s
+    """
+    frame = read_frame(sql, [first, last], dtypes=KPI_DTYPES)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def load_evaluations(first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Quality courtesy evaluations from ``first`` to ``last``, with the agent's current team and site."""
+    sql = """
+        SELECT q.agent_id, ag.team_id, t.site_id, q.evaluated_on AS date, q.score
+        FROM agents_qualityevaluation q JOIN agents_agent ag ON ag.id = q.agent_id
+             JOIN agents_team t ON t.id = ag.team_id
+        WHERE q.evaluated_on >= %s AND q.evaluated_on <= %s
+    """
+    frame = read_frame(sql, [first, last], dtypes=EVALUATION_DTYPES)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def load_upheld_grievances(start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Upheld grievances on contacts in [start, end), with the contact's team and site."""
+    sql = f"""
+        SELECT g.agent_id, c.team_id, c.site_id, {_epoch("c.started_at")} AS started_epoch
+        FROM agents_grievance g JOIN surveys_contact c ON c.id = g.contact_id
+        WHERE g.status = 'upheld' AND c.started_at >= %s AND c.started_at < %s
+    """
+    frame = read_frame(sql, [start, end], dtypes=GRIEVANCE_DTYPES)
+    frame["started_at"] = pd.to_datetime(frame.pop("started_epoch"), unit="s", utc=True)
     return frame

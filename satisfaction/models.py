@@ -46,20 +46,22 @@ class ScoreSnapshot(models.Model):
 
 
 class DirtyChunk(models.Model):
-    """A site and month whose figures are stale because an answer arrived (one row per chunk).
+    """A mark that a site and month's figures are stale because an answer arrived.
 
-    Kept in PostgreSQL, not Redis, so an answer stored while Redis is down is still scored
-    once the broker returns.
+    Kept in PostgreSQL, not Redis, so an answer stored while Redis is down is still scored once
+    the broker returns. Marks are only ever inserted (several per chunk are fine), never updated,
+    so concurrent answers never wait on one another's mark; a recompute deletes exactly the marks
+    its own snapshot saw (``services.compute_chunk``).
     """
 
     site = models.CharField(_("site"), max_length=32)
     month = models.DateField(_("month"))
-    marked_at = models.DateTimeField(_("marked"), auto_now=True)
+    marked_at = models.DateTimeField(_("marked"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stale scores")
         verbose_name_plural = _("stale scores")
-        constraints = [models.UniqueConstraint(fields=["site", "month"], name="one_dirty_row_per_chunk")]
+        indexes = [models.Index(fields=["site", "month"])]
 
     def __str__(self) -> str:
         return f"{self.site}:{self.month:%Y-%m}"

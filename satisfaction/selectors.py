@@ -2,11 +2,24 @@
 
 import datetime as dt
 
+import pandas as pd
 from django.db.models import QuerySet
 
 from agents.models import User
-from satisfaction import scoping
+from satisfaction import scoping, scoring
 from satisfaction.models import ScoreSnapshot
+
+# SCORING.md §8: lag 0 and lag 1 period.
+LINK_LAGS = (0, 1)
+BALANCE_FIGURES = (
+    "customer_index",
+    "employee_index",
+    "quadrant",
+    "lean",
+    "engagement_index",
+    "stress_index",
+    "n_responses",
+)
 
 
 def score_snapshots(
@@ -34,3 +47,44 @@ def latest_scores(user: User, *, level: str, granularity: str) -> tuple[dt.date 
     if latest is None:
         return None, {}
     return latest, dict(snapshots.filter(period_start=latest).values_list("key", "metrics"))
+
+
+def balance_rows(user: User, *, granularity: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Team-periods of the balance view (SCORING.md §8) from snapshots, scoped to the user."""
+    snapshots = score_snapshots(user, level="team", granularity=granularity, start=start, end=end)
+    team_sites = dict(scoping.visible_teams(user).values_list("code", "site__code"))
+    return [
+        {
+            "team": s.key,
+            "site": team_sites.get(s.key),
+            "period_start": s.period_start,
+            **{name: s.metrics.get(name) for name in BALANCE_FIGURES},
+        }
+        for s in snapshots
+    ]
+
+
+def balance_link(rows: list[dict], *, granularity: str) -> list[dict]:
+    """The §8 link between employee and customer indices at lag 0 and 1, over the given team-periods."""
+    frame = pd.DataFrame(
+        [
+            {
+                "team": r["team"],
+                "period_index": period_index(r["period_start"], granularity=granularity),
+                "customer_index": r["customer_index"],
+                "employee_index": r["employee_index"],
+            }
+            for r in rows
+        ],
+        columns=["team", "period_index", "customer_index", "employee_index"],
+    ).astype({"customer_index": float, "employee_index": float})
+    return [scoring.link(frame, lag=lag) for lag in LINK_LAGS]
+
+
+def period_index(period_start: dt.date, *, granularity: str) -> int:
+    """Consecutive integers for consecutive weeks or months, so ``lag`` counts periods."""
+    if granularity == "month":
+        return period_start.year * 12 + period_start.month
+    if granularity == "week":
+        return (period_start - dt.date(1970, 1, 5)).days // 7
+    return period_start.toordinal()

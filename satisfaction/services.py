@@ -22,7 +22,13 @@ from django.utils import timezone
 
 from agents.models import Agent, Site, Team
 from satisfaction import scoring
-from satisfaction.loading import load_answers, load_delivered_invitations
+from satisfaction.loading import (
+    load_answers,
+    load_delivered_invitations,
+    load_evaluations,
+    load_kpi,
+    load_upheld_grievances,
+)
 from satisfaction.models import CENTRE_KEY, DirtyChunk, Granularity, Level, ScoreSnapshot
 from surveys.models import Response, Survey
 
@@ -48,6 +54,21 @@ CUSTOMER_METRICS = (
     "mismatch_count",
 )
 DIMENSION_SUFFIXES = ("", "_sd", "_ci_low", "_ci_high", "_n")
+# §5 figures of the pulse round that overlaps a week or month most, and the §8 balance.
+PULSE_METRICS = ("engagement_index", "stress_index", "enps", "favourable_pct", "participation_pct")
+BALANCE_METRICS = ("customer_index", "employee_index", "quadrant", "lean")
+# Counts that are 0, not unknown, for a group and period without any row behind them.
+ZERO_WHEN_ABSENT = frozenset({"n_responses", "mismatch_count", "grievances_upheld", "gap_n"})
+# The §7 figures of KPI records, quality evaluations and upheld grievances.
+KPI_METRICS = (
+    "aht_s",
+    "fcr_operational_pct",
+    "qa_courtesy",
+    "complaints_per_1k",
+    "praise_per_1k",
+    "grievances_upheld",
+    "spot_test_pass_pct",
+)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -84,9 +105,27 @@ def survey_weights() -> dict[str, float]:
     return {d.code: d.weight for d in survey.dimensions.all()} if survey else {}
 
 
-def compute_chunk(*, site: str, month: dt.date) -> int:
-    """Recompute every snapshot of one site (or ``CENTRE_KEY``) for periods starting in ``month``."""
+def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False) -> int:
+    """Recompute every snapshot of one site (or ``CENTRE_KEY``) for periods starting in ``month``.
+
+    With ``clear_marks``, the chunk's stale marks that this computation saw are deleted with its
+    snapshots; a mark committed after the read stays for the next run.
+    """
     month = month_start(month)
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not nested:
+            # One snapshot for the marks, the answers and the delete: nothing read twice differently.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        marks = list(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", flat=True))
+        written = _compute_chunk(site=site, month=month)
+        if clear_marks:
+            DirtyChunk.objects.filter(pk__in=marks).delete()
+    return written
+
+
+def _compute_chunk(*, site: str, month: dt.date) -> int:
     tz = settings.TIME_ZONE
     start, end = chunk_window(month, tz=tz)
     if site == CENTRE_KEY:
@@ -99,10 +138,20 @@ def compute_chunk(*, site: str, month: dt.date) -> int:
             start, end, site_id=scope["site_id"], team_ids=scope["team_ids"], agent_ids=scope["agent_ids"]
         )
         invitations = load_delivered_invitations(start, end)
-    rows = _customer_rows(answers, invitations, month=month, scope=scope, tz=tz)
-    with transaction.atomic():
-        _delete_chunk_snapshots(month=month, scope=scope)
-        write_snapshots(rows)
+    figures = _customer_figures(answers, invitations, month=month, scope=scope, tz=tz)
+    for group, metrics in _kpi_figures(month=month, scope=scope, tz=tz).items():
+        figures.setdefault(group, {}).update(metrics)
+    _add_balance_figures(figures, month=month, scope=scope, tz=tz)
+    for metrics in figures.values():
+        # Every snapshot carries every name; a group without records has no upheld grievance.
+        for name in (*CUSTOMER_METRICS, *KPI_METRICS):
+            metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
+    rows = [
+        ScoreSnapshot(level=level, key=key, granularity=granularity, period_start=period, metrics=metrics)
+        for (level, key, granularity, period), metrics in figures.items()
+    ]
+    _delete_chunk_snapshots(month=month, scope=scope)
+    write_snapshots(rows)
     return len(rows)
 
 
@@ -149,16 +198,21 @@ def _level_frames(frame: pd.DataFrame, scope: dict | None) -> dict[str, tuple[st
     """Per level, the column holding its key and the rows that count for it in this chunk."""
     if scope is None:
         return {Level.CENTRE: ("centre", frame.assign(centre=CENTRE_KEY))}
+    agent_rows = frame["agent_id"].isin(scope["agent_ids"])
+    if "excluded_for_agent" in frame.columns:
+        # SCORING.md §7: out of the agent's own figures, still in the team's, site's and centre's.
+        agent_rows &= ~frame["excluded_for_agent"].fillna(False).astype(bool)
     return {
-        Level.AGENT: ("agent_id", frame.loc[frame["agent_id"].isin(scope["agent_ids"])]),
+        Level.AGENT: ("agent_id", frame.loc[agent_rows]),
         Level.TEAM: ("team_id", frame.loc[frame["team_id"].isin(scope["team_ids"])]),
         Level.SITE: ("site_id", frame.loc[frame["site_id"] == scope["site_id"]]),
     }
 
 
-def _customer_rows(
+def _customer_figures(
     answers: pd.DataFrame, invitations: pd.DataFrame, *, month: dt.date, scope: dict | None, tz: str
-) -> list[ScoreSnapshot]:
+) -> dict[tuple, dict]:
+    """§2-§4 figures of the chunk, keyed by (level, key, granularity, period_start)."""
     responses = scoring.response_table(answers, weights=survey_weights())
     dimensions = sorted(c[len("gap_") :] for c in responses.columns if c.startswith("gap_"))
     names = [*CUSTOMER_METRICS, *(f"gap_{d}{s}" for d in dimensions for s in DIMENSION_SUFFIXES)]
@@ -166,7 +220,7 @@ def _customer_rows(
     # All three granularities in one frame, so each level is one grouped pass, not three.
     in_month = _by_period(responses, "answered_at", month=month, tz=tz)
     sent = _by_period(invitations.assign(delivered=1), "delivered_at", month=month, tz=tz)
-    rows: list[ScoreSnapshot] = []
+    figures_by_group: dict[tuple, dict] = {}
     for level, (column, frame) in _level_frames(in_month, scope).items():
         level_sent = _level_frames(sent, scope)[level][1]
         if frame.empty and level_sent.empty:
@@ -180,16 +234,99 @@ def _customer_rows(
         for (key, granularity, period), metrics in zip(
             figures[by].itertuples(index=False, name=None), records, strict=True
         ):
-            rows.append(
-                ScoreSnapshot(
-                    level=level,
-                    key=key_names[level](key),
-                    granularity=granularity,
-                    period_start=period,
-                    metrics=metrics,
-                )
-            )
-    return rows
+            figures_by_group[(level, key_names[level](key), granularity, period)] = metrics
+    return figures_by_group
+
+
+def _kpi_figures(*, month: dt.date, scope: dict | None, tz: str) -> dict[tuple, dict]:
+    """§7 figures of the chunk, keyed like ``_customer_figures``."""
+    start, end = chunk_window(month, tz=tz)
+    zone = zoneinfo.ZoneInfo(tz)
+    first, last = start.astimezone(zone).date(), (end - dt.timedelta(seconds=1)).astimezone(zone).date()
+    kpi = _by_period(_local_noon(load_kpi(first, last), tz), "at", month=month, tz=tz)
+    evaluations = _by_period(_local_noon(load_evaluations(first, last), tz), "at", month=month, tz=tz)
+    grievances = _by_period(load_upheld_grievances(start, end), "started_at", month=month, tz=tz)
+    key_names = _key_names(scope)
+    figures_by_group: dict[tuple, dict] = {}
+    kpi_levels = _level_frames(kpi, scope)
+    for level, (column, frame) in kpi_levels.items():
+        level_evaluations = _level_frames(evaluations, scope)[level][1]
+        level_grievances = _level_frames(grievances, scope)[level][1]
+        if frame.empty and level_evaluations.empty and level_grievances.empty:
+            continue
+        by = [column, "granularity", "period_start"]
+        figures = scoring.kpi_metrics(frame, by=by, evaluations=level_evaluations, grievances=level_grievances)
+        records = scoring.metrics_to_records(figures, names=KPI_METRICS)
+        for (key, granularity, period), metrics in zip(
+            figures[by].itertuples(index=False, name=None), records, strict=True
+        ):
+            figures_by_group[(level, key_names[level](key), granularity, period)] = metrics
+    return figures_by_group
+
+
+def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: dict | None, tz: str) -> None:
+    """§5 and §8 for week and month groups: the pulse whose window overlaps the period most, C, E, quadrant, lean.
+
+    A team hidden by the anonymity rule gets no employee figures and so stays out of the balance.
+    """
+    from surveys.models import PulseRound
+    from surveys.pulse_selectors import group_pulse_metrics
+
+    start, end = chunk_window(month, tz=tz)
+    # A month period runs to the month's end; a week to its Sunday, possibly past the chunk window.
+    rounds = list(
+        PulseRound.objects.filter(opens_at__lt=end + dt.timedelta(days=31), closes_at__gt=start).values_list(
+            "pk", flat=True
+        )
+    )
+    levels = {Level.TEAM: "team", Level.SITE: "site", Level.CENTRE: "centre"}
+    pulse: dict[str, pd.DataFrame] = {}
+    for level, name in levels.items():
+        if (scope is None) != (level == Level.CENTRE):
+            continue
+        pulse[level] = group_pulse_metrics(level=name, round_ids=rounds) if rounds else pd.DataFrame()
+    for (level, key, granularity, period), metrics in figures.items():
+        if granularity == Granularity.DAY or level not in pulse:
+            continue
+        row = _most_overlapping_round(pulse[level], key=key, period=period, granularity=granularity)
+        for name in PULSE_METRICS:
+            metrics[name] = _plain_or_none(row[name]) if row is not None else None
+        employee = metrics["engagement_index"]
+        customer = metrics.get("csat_pct")
+        metrics["customer_index"] = customer
+        metrics["employee_index"] = employee
+        both = customer is not None and employee is not None
+        targets = {"customer_target": settings.CUSTOMER_TARGET, "employee_target": settings.EMPLOYEE_TARGET}
+        metrics["quadrant"] = scoring.quadrant(customer, employee, **targets) if both else None
+        metrics["lean"] = scoring.lean(customer, employee, **targets) if both else None
+
+
+def _most_overlapping_round(pulse: pd.DataFrame, *, key: str, period: dt.date, granularity: str) -> pd.Series | None:
+    """The pulse row of ``key`` whose window overlaps the period most (the later round on a tie)."""
+    if pulse.empty:
+        return None
+    rows = pulse.loc[pulse["key"] == key]
+    if rows.empty:
+        return None
+    period_end = (
+        period + dt.timedelta(days=6) if granularity == Granularity.WEEK else next_month(period) - dt.timedelta(days=1)
+    )
+    overlap = [
+        (min(window_end, period_end) - max(window_start, period)).days + 1
+        for window_start, window_end in zip(rows["window_start"], rows["window_end"], strict=True)
+    ]
+    best = max(range(len(rows)), key=lambda i: (overlap[i], rows["window_start"].iloc[i]))
+    return rows.iloc[best] if overlap[best] > 0 else None
+
+
+def _plain_or_none(value: object) -> float | None:
+    """A figure as a plain float, or None where it is missing (NaN) or suppressed."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _local_noon(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """A local calendar ``date`` column as a tz-aware moment inside that day, for ``period_start``."""
+    return frame.assign(at=(frame["date"] + pd.Timedelta(hours=12)).dt.tz_localize(tz))
 
 
 def _by_period(frame: pd.DataFrame, moment: str, *, month: dt.date, tz: str) -> pd.DataFrame:
@@ -224,17 +361,22 @@ def _delete_chunk_snapshots(*, month: dt.date, scope: dict | None) -> None:
 
 
 def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:
-    """Every (site, month) chunk holding answers since ``since``, plus the centre's months."""
-    bounds = Response.objects.aggregate(first=Min("answered_at"), last=Max("answered_at"))
-    if bounds["first"] is None:
-        return []
+    """Every (site, month) chunk holding data since ``since``, plus the centre's months."""
+    from agents.models import KpiRecord, QualityEvaluation
+
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    first_day = bounds["first"].astimezone(zone).date()
-    # The first answer's week belongs to the month of its Monday, which may be the month before.
+    answered = Response.objects.aggregate(first=Min("answered_at"), last=Max("answered_at"))
+    days = [moment.astimezone(zone).date() for moment in answered.values() if moment is not None]
+    for model, field in ((KpiRecord, "date"), (QualityEvaluation, "evaluated_on")):
+        days += [day for day in model.objects.aggregate(first=Min(field), last=Max(field)).values() if day]
+    if not days:
+        return []
+    first_day, last_day = min(days), max(days)
+    # The first day's week belongs to the month of its Monday, which may be the month before.
     first = month_start(first_day - dt.timedelta(days=first_day.weekday()))
     if since is not None:
         first = max(first, month_start(since))
-    last = month_start(bounds["last"].astimezone(zone).date())
+    last = month_start(last_day)
     months = []
     while first <= last:
         months.append(first)
@@ -244,10 +386,9 @@ def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:
 
 
 def mark_dirty(*, chunks: Iterable[tuple[str, dt.date]]) -> None:
-    """Record chunks whose figures are stale; the recompute task picks them up."""
-    for site, month in set(chunks):
-        for code in (site, CENTRE_KEY):
-            DirtyChunk.objects.update_or_create(site=code, month=month_start(month))
+    """Record chunks whose figures are stale, in one insert; the recompute task picks them up."""
+    marks = {(code, month_start(month)) for site, month in chunks for code in (site, CENTRE_KEY)}
+    DirtyChunk.objects.bulk_create([DirtyChunk(site=site, month=month) for site, month in sorted(marks)])
 
 
 def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) -> set[tuple[str, dt.date]]:
@@ -262,11 +403,6 @@ def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) ->
     return chunks
 
 
-def take_dirty_chunks() -> list[tuple[str, dt.date, dt.datetime]]:
-    """The stale chunks, with the time each was marked (to clear only what was computed)."""
-    return list(DirtyChunk.objects.order_by("site", "month").values_list("site", "month", "marked_at"))
-
-
-def clear_dirty_chunk(*, site: str, month: dt.date, marked_at: dt.datetime) -> None:
-    """Forget a stale chunk unless an answer marked it again while it was being computed."""
-    DirtyChunk.objects.filter(site=site, month=month, marked_at__lte=marked_at).delete()
+def take_dirty_chunks() -> list[tuple[str, dt.date]]:
+    """The stale chunks, each once."""
+    return list(DirtyChunk.objects.order_by("site", "month").values_list("site", "month").distinct())

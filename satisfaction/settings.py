@@ -121,8 +121,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Catches up on answers stored while Redis was down (their chunks are marked in the database).
     "sweep-stale-scores": {"task": "satisfaction.tasks.recompute_dirty_task", "schedule": 60.0},
+    # Marks comments that arrived while the broker was down (feeds hidden dissatisfaction).
+    "sweep-unclassified-comments": {"task": "surveys.tasks.classify_comments_task", "schedule": 60.0},
+    # Pulse rounds (PulseSchedule rows): open the due ones, remind non-respondents, close ended ones.
+    "open-due-pulse-rounds": {"task": "surveys.pulse_tasks.open_due_pulse_rounds_task", "schedule": crontab(minute=0)},
+    "send-pulse-reminders": {"task": "surveys.pulse_tasks.send_pulse_reminders_task", "schedule": crontab(minute=20)},
+    "close-pulse-rounds": {"task": "surveys.pulse_tasks.close_pulse_rounds_task", "schedule": crontab(minute=40)},
     # Overdue follow-up cases go to the site's supervisors within five minutes (issue 6).
     "escalate-overdue-cases": {"task": "agents.tasks.escalate_overdue_cases_task", "schedule": 300.0},
+    # Texted invitations held by quiet hours, or queued while Redis was down (issue 4).
+    "send-due-invitations": {"task": "surveys.tasks.send_due_invitations_task", "schedule": 300.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -184,6 +192,27 @@ if ANONYMITY_K < 3:
     raise ImproperlyConfigured("ANONYMITY_K may be raised, never set below 3 (SCORING.md §5).")
 CUSTOMER_TARGET = env.float("CUSTOMER_TARGET", default=85.0)
 EMPLOYEE_TARGET = env.float("EMPLOYEE_TARGET", default=70.0)
+
+# Customer surveys (issue 4): the invitation rule, links and channel providers.
+SURVEY_QUARANTINE_DAYS = env.int("SURVEY_QUARANTINE_DAYS", default=30)
+SURVEY_MONTHLY_CAP = env.int("SURVEY_MONTHLY_CAP", default=2)
+SURVEY_DEFAULT_SAMPLING_RATE = env.float("SURVEY_DEFAULT_SAMPLING_RATE", default=1.0)
+# Per queue, e.g. SURVEY_SAMPLING_RATES="billing=0.5,vip=1.0".
+SURVEY_SAMPLING_RATES = {k: float(v) for k, v in env.dict("SURVEY_SAMPLING_RATES", default={}).items()}
+SURVEY_QUIET_HOURS_START = env.int("SURVEY_QUIET_HOURS_START", default=21)
+SURVEY_QUIET_HOURS_END = env.int("SURVEY_QUIET_HOURS_END", default=8)
+SURVEY_INVITATION_TTL_HOURS = env.int("SURVEY_INVITATION_TTL_HOURS", default=72)
+# The public address customers and providers reach (links in texts, status callbacks).
+SURVEY_PUBLIC_URL = env("SURVEY_PUBLIC_URL", default="http://127.0.0.1:8000")
+SMS_BACKEND = env("SMS_BACKEND", default="surveys.channels.sms_backends.ConsoleSmsBackend")
+# The console backend also appends what it "sends" here, e.g. var/sms-outbox.jsonl (numbers masked).
+SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", default="")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Only bench/ingest.py turns this on: a bare view inserting one row, the throughput baseline.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="satisfaction@localhost")

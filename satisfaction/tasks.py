@@ -38,7 +38,7 @@ def compute_chunk_task(self, site: str, month: str) -> int:
     if not cache.add(key, self.request.id or "eager", CHUNK_LOCK_SECONDS):
         raise self.retry(countdown=LOCK_RETRY_SECONDS)
     try:
-        return services.compute_chunk(site=site, month=dt.date.fromisoformat(month))
+        return services.compute_chunk(site=site, month=dt.date.fromisoformat(month), clear_marks=True)
     finally:
         cache.delete(key)
 
@@ -55,13 +55,12 @@ def compute_all_scores_task(since: str | None = None) -> int:
 def recompute_dirty_task() -> int:
     """Recompute the chunks marked stale by new answers (debounced; also swept by beat)."""
     done = 0
-    for site, month, marked_at in services.take_dirty_chunks():
+    for site, month in services.take_dirty_chunks():
         key = _lock_key(site, month.isoformat())
         if not cache.add(key, "dirty", CHUNK_LOCK_SECONDS):
-            continue  # another task holds it; the row stays dirty for the next sweep
+            continue  # another task holds it; the marks stay for the next sweep
         try:
-            services.compute_chunk(site=site, month=month)
-            services.clear_dirty_chunk(site=site, month=month, marked_at=marked_at)
+            services.compute_chunk(site=site, month=month, clear_marks=True)
             done += 1
         finally:
             cache.delete(key)

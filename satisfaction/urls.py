@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("agents.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
+    path("", include("surveys.pulse_urls")),
+    path("", include("surveys.urls")),
     path("api/v1/", include("satisfaction.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -17,6 +17,8 @@ from satisfaction.celery import app as celery_app
 from tests.factories import AgentFactory, SiteFactory, TeamFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests create hundreds of logins; the production hasher would spend minutes on them.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WORKER_START_TIMEOUT_S = 30
 
 

@@ -92,3 +92,48 @@ class ScoreOutputSerializer(serializers.Serializer):
     granularity = serializers.CharField()
     period_start = serializers.DateField()
     metrics = serializers.JSONField(help_text="SCORING.md §9 name → number, text (kano_category, quadrant) or null.")
+
+
+class BalanceQuerySerializer(serializers.Serializer):
+    granularity = serializers.ChoiceField(choices=[("week", "week"), ("month", "month")], default="month")
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        end = attrs.get("end") or timezone.localdate()
+        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        if start > end:
+            raise serializers.ValidationError({"start": _("start must not be after end.")})
+        return {**attrs, "start": start, "end": end}
+
+
+class BalanceRowSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    site = serializers.CharField(allow_null=True)
+    period_start = serializers.DateField()
+    customer_index = serializers.FloatField(allow_null=True)
+    employee_index = serializers.FloatField(allow_null=True)
+    quadrant = serializers.CharField(allow_null=True)
+    lean = serializers.FloatField(allow_null=True)
+    engagement_index = serializers.FloatField(allow_null=True)
+    stress_index = serializers.FloatField(allow_null=True)
+    n_responses = serializers.IntegerField(allow_null=True)
+
+
+class LinkSerializer(serializers.Serializer):
+    link_lag = serializers.IntegerField()
+    link_n = serializers.IntegerField()
+    enough_data = serializers.BooleanField()
+    link_pearson_r = serializers.FloatField(allow_null=True)
+    link_spearman_rho = serializers.FloatField(allow_null=True)
+    link_slope = serializers.FloatField(allow_null=True)
+    link_slope_ci_low = serializers.FloatField(allow_null=True)
+    link_slope_ci_high = serializers.FloatField(allow_null=True)
+
+
+class BalanceOutputSerializer(serializers.Serializer):
+    granularity = serializers.CharField()
+    customer_target = serializers.FloatField()
+    employee_target = serializers.FloatField()
+    results = BalanceRowSerializer(many=True)
+    link = LinkSerializer(many=True)

@@ -1,10 +1,18 @@
 """``GET /api/v1/scores/``: snapshot figures by level, granularity and period (DESIGN.md)."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from satisfaction import selectors
-from satisfaction.api.serializers import ScoreOutputSerializer, ScoresQuerySerializer
+from satisfaction.api.serializers import (
+    BalanceOutputSerializer,
+    BalanceQuerySerializer,
+    ScoreOutputSerializer,
+    ScoresQuerySerializer,
+)
 
 
 class ScoresApi(generics.ListAPIView):
@@ -42,3 +50,24 @@ class ScoresApi(generics.ListAPIView):
                 for s in instance
             ]
         return super().get_serializer(instance, *args, **kwargs)
+
+
+class BalanceApi(APIView):
+    """``GET /api/v1/balance/``: every visible team-period on the customer x employee plane (SCORING.md §8)."""
+
+    @extend_schema(parameters=[BalanceQuerySerializer], responses=BalanceOutputSerializer)
+    def get(self, request):
+        query = BalanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        rows = selectors.balance_rows(
+            request.user, granularity=params["granularity"], start=params["start"], end=params["end"]
+        )
+        body = {
+            "granularity": params["granularity"],
+            "customer_target": settings.CUSTOMER_TARGET,
+            "employee_target": settings.EMPLOYEE_TARGET,
+            "results": rows,
+            "link": selectors.balance_link(rows, granularity=params["granularity"]),
+        }
+        return Response(BalanceOutputSerializer(body).data)

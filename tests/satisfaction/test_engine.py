@@ -377,6 +377,24 @@ def test_snapshots_carry_every_section_9_customer_name(agents, import_scored):
         "hidden_dissatisfaction_pct",
         "mismatch_count",
         *dimension_names,
+        # SCORING.md §7, present (null, or 0 for the count) even without KPI records.
+        "aht_s",
+        "fcr_operational_pct",
+        "qa_courtesy",
+        "complaints_per_1k",
+        "praise_per_1k",
+        "grievances_upheld",
+        "spot_test_pass_pct",
+        # SCORING.md §5 and §8 on week and month groups above the agent, null without a pulse.
+        "engagement_index",
+        "stress_index",
+        "enps",
+        "favourable_pct",
+        "participation_pct",
+        "customer_index",
+        "employee_index",
+        "quadrant",
+        "lean",
     }
 
 

@@ -14,13 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--since", type=dt.date.fromisoformat, help="With --full: from this month on.")
 
     def handle(self, *args, full: bool, since: dt.date | None, **options) -> None:
-        if full:
-            chunks = [(site, month, None) for site, month in services.all_chunks(since=since)]
-        else:
-            chunks = services.take_dirty_chunks()
+        chunks = services.all_chunks(since=since) if full else services.take_dirty_chunks()
         rows = 0
-        for site, month, marked_at in tqdm(chunks, desc="chunks", unit="chunk", disable=not chunks):
-            rows += services.compute_chunk(site=site, month=month)
-            if marked_at is not None:
-                services.clear_dirty_chunk(site=site, month=month, marked_at=marked_at)
+        for site, month in tqdm(chunks, desc="chunks", unit="chunk", disable=not chunks):
+            rows += services.compute_chunk(site=site, month=month, clear_marks=True)
         self.stdout.write(self.style.SUCCESS(f"{len(chunks)} chunks recomputed, {rows} snapshots written."))
