@@ -23,6 +23,7 @@ ANSWER_DTYPES = {
 }
 # SCORING.md §2-§4 read these items; Kano pairs (§6) carry attribute codes in ``dimension`` and are read apart.
 SCORED_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
+KANO_ITEMS = ("kano_functional", "kano_dysfunctional")
 INVITATION_DTYPES = {"agent_id": "int64", "team_id": "int64", "site_id": "int64", "delivered_epoch": "int64"}
 
 
@@ -55,11 +56,17 @@ def read_frame(sql: str, params: list, *, dtypes: dict[str, str]) -> pd.DataFram
 
 
 def load_answers(
-    start: dt.datetime, end: dt.datetime, *, site_id: int | None = None, team_ids=(), agent_ids=()
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    site_id: int | None = None,
+    team_ids=(),
+    agent_ids=(),
+    items: tuple[str, ...] = SCORED_ITEMS,
 ) -> pd.DataFrame:
-    """Answers of responses answered in [start, end), optionally of one site's responses, teams or agents."""
-    where = ["r.answered_at >= %s", "r.answered_at < %s", f"a.item IN ({', '.join(['%s'] * len(SCORED_ITEMS))})"]
-    params: list = [start, end, *SCORED_ITEMS]
+    """Answers of ``items`` answered in [start, end), optionally of one site's responses, teams or agents."""
+    where = ["r.answered_at >= %s", "r.answered_at < %s", f"a.item IN ({', '.join(['%s'] * len(items))})"]
+    params: list = [start, end, *items]
     if site_id is not None:
         scope = ["r.site_id = %s"]
         params.append(site_id)

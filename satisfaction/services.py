@@ -23,6 +23,7 @@ from django.utils import timezone
 from agents.models import Agent, Site, Team
 from satisfaction import scoring
 from satisfaction.loading import (
+    KANO_ITEMS,
     load_answers,
     load_delivered_invitations,
     load_evaluations,
@@ -128,17 +129,13 @@ def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False) -> in
 def _compute_chunk(*, site: str, month: dt.date) -> int:
     tz = settings.TIME_ZONE
     start, end = chunk_window(month, tz=tz)
-    if site == CENTRE_KEY:
-        scope = None
-        answers = load_answers(start, end)
-        invitations = load_delivered_invitations(start, end)
-    else:
-        scope = _site_scope(site)
-        answers = load_answers(
-            start, end, site_id=scope["site_id"], team_ids=scope["team_ids"], agent_ids=scope["agent_ids"]
-        )
-        invitations = load_delivered_invitations(start, end)
+    scope = None if site == CENTRE_KEY else _site_scope(site)
+    answers = load_answers(start, end, **_scope_filter(scope))
+    invitations = load_delivered_invitations(start, end)
     figures = _customer_figures(answers, invitations, month=month, scope=scope, tz=tz)
+    kano_answers = load_answers(start, end, items=KANO_ITEMS, **_scope_filter(scope))
+    for group, metrics in _kano_figures(kano_answers, month=month, scope=scope, tz=tz).items():
+        figures.setdefault(group, {}).update(metrics)
     for group, metrics in _kpi_figures(month=month, scope=scope, tz=tz).items():
         figures.setdefault(group, {}).update(metrics)
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
@@ -178,6 +175,45 @@ def write_snapshots(rows: list[ScoreSnapshot]) -> None:
     columns = "level, key, granularity, period_start, metrics, computed_at"
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+
+
+def _scope_filter(scope: dict | None) -> dict:
+    """``load_answers`` arguments for a site's chunk (its responses, teams and agents), or none for the centre."""
+    if scope is None:
+        return {}
+    return {"site_id": scope["site_id"], "team_ids": scope["team_ids"], "agent_ids": scope["agent_ids"]}
+
+
+def _kano_figures(answers: pd.DataFrame, *, month: dt.date, scope: dict | None, tz: str) -> dict[tuple, dict]:
+    """§6 per attribute: ``kano_category_<a>``, ``kano_better_<a>``, ``kano_worse_<a>`` (and ``kano_n_<a>``)."""
+    if answers.empty:
+        return {}
+    keys = ["response_id", "dimension"]
+    pairs = answers.pivot_table(index=keys, columns="item", values="value", aggfunc="first", observed=True)
+    if set(pairs.columns) != set(KANO_ITEMS):
+        return {}
+    # A respondent's attribute counts only with both questions answered (§6 reads the pair).
+    pairs = pairs.dropna().rename(columns={"kano_functional": "functional", "kano_dysfunctional": "dysfunctional"})
+    carried = answers.drop_duplicates("response_id").set_index("response_id")[
+        ["agent_id", "team_id", "site_id", "answered_at", "excluded_for_agent"]
+    ]
+    pairs = pairs.reset_index().rename(columns={"dimension": "attribute"}).join(carried, on="response_id")
+    pairs = pairs.astype({"functional": int, "dysfunctional": int})
+    in_month = _by_period(pairs, "answered_at", month=month, tz=tz)
+    key_names = _key_names(scope)
+    result: dict[tuple, dict] = {}
+    for level, (column, frame) in _level_frames(in_month, scope).items():
+        if frame.empty:
+            continue
+        summary = scoring.kano_summary(frame, by=[column, "granularity", "period_start", "attribute"])
+        for row in summary.itertuples(index=False):
+            group = (level, key_names[level](getattr(row, column)), row.granularity, row.period_start)
+            metrics = result.setdefault(group, {})
+            metrics[f"kano_category_{row.attribute}"] = row.kano_category
+            metrics[f"kano_better_{row.attribute}"] = _plain_or_none(row.kano_better)
+            metrics[f"kano_worse_{row.attribute}"] = _plain_or_none(row.kano_worse)
+            metrics[f"kano_n_{row.attribute}"] = int(row.n)
+    return result
 
 
 def _site_scope(site: str) -> dict:

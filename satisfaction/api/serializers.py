@@ -55,11 +55,12 @@ METRIC_NAMES = frozenset(
         "link_lag",
     ]
 )
-DIMENSION_METRIC = re.compile(r"^gap_[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$")
+# Per dimension and per Kano attribute: gap_<d>[_sd|_n|...], kano_category_<a>, kano_better_<a>, ...
+DIMENSION_METRIC = re.compile(r"^(?:gap|kano_category|kano_better|kano_worse|kano_n)_[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$")
 
 
 def is_metric_name(name: str) -> bool:
-    """Whether ``name`` is a §9 figure, including ``gap_<dimension>`` and its ``_sd``/``_n``/... forms."""
+    """Whether ``name`` is a §9 figure, with ``gap_<dimension>`` (and ``_sd``, ``_n``...) and Kano forms."""
     return name in METRIC_NAMES or bool(DIMENSION_METRIC.match(name))
 
 
