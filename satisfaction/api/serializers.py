@@ -6,46 +6,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from satisfaction.models import Granularity, Level
+from satisfaction.services import BALANCE_METRICS, CUSTOMER_METRICS, KPI_METRICS, PULSE_METRICS
 
 # Without dates the API answers for the last quarter.
 DEFAULT_RANGE_DAYS = 92
 MAX_METRIC_NAMES = 100
-# SCORING.md §9.
+# SCORING.md §9: the names snapshots carry, plus the Kano and link names asked of the balance API.
 METRIC_NAMES = frozenset(
     [
-        "n_responses",
-        "csat_pct",
-        "csat_mean",
-        "nps",
-        "ces_mean",
-        "fcr_pct",
-        "response_rate_pct",
-        "gap",
-        "gap_sd",
-        "gap_ci_low",
-        "gap_ci_high",
-        "gap_n",
-        "hidden_dissatisfaction_pct",
-        "mismatch_count",
+        *CUSTOMER_METRICS,
+        *KPI_METRICS,
+        *PULSE_METRICS,
+        *BALANCE_METRICS,
         "kano_category",
         "kano_better",
         "kano_worse",
-        "engagement_index",
-        "stress_index",
-        "enps",
-        "participation_pct",
-        "favourable_pct",
-        "aht_s",
-        "fcr_operational_pct",
-        "qa_courtesy",
-        "complaints_per_1k",
-        "praise_per_1k",
-        "grievances_upheld",
-        "spot_test_pass_pct",
-        "customer_index",
-        "employee_index",
-        "quadrant",
-        "lean",
         "link_pearson_r",
         "link_spearman_rho",
         "link_slope",
