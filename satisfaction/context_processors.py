@@ -8,8 +8,10 @@ from agents.models import Role
 
 # (url name, label, roles that see it); superusers see everything.
 NAVIGATION = (
+    ("dashboards:balance", _("Dashboards"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY}),
     ("agents:overview", _("Teams"), {Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY}),
     ("agents:me", _("My page"), {Role.AGENT}),
+    ("dashboards:me", _("My scores"), {Role.AGENT}),
     ("pulse:mine", _("My pulses"), {Role.AGENT}),
     ("pulse:rounds", _("Pulse results"), {Role.ADMIN, Role.HR, Role.SUPERVISOR}),
     ("pulse:surveys", _("Pulse surveys"), {Role.ADMIN, Role.HR}),

@@ -194,6 +194,12 @@ def visible_suggestions(user: User) -> QuerySet[Suggestion]:
     return Suggestion.objects.none()
 
 
+def require_pulse_reader(user: User) -> None:
+    """Raise ``PermissionDenied`` unless the user may read some pulse results (HR, administrators, team leaders)."""
+    if not can_read_pulse_results(user):
+        raise PermissionDenied()
+
+
 def can_answer_suggestions(user: User) -> bool:
     """Whether the user answers staff suggestions: HR and administrators all, team leaders their teams'."""
     return can_read_pulse_results(user)
@@ -272,6 +278,13 @@ def visible_cases(user: User) -> QuerySet[FollowUpCase]:
     if user.role == Role.SUPERVISOR:
         return cases.filter(Q(team__in=visible_teams(user)) | Q(assignee=user))
     return cases.none()
+
+
+def own_contact_cases(user: User) -> QuerySet[FollowUpCase]:
+    """Follow-up cases about the contacts of the user's own agent record (an agent's page, issue 8)."""
+    if not user.is_authenticated:
+        return FollowUpCase.objects.none()
+    return FollowUpCase.objects.select_related("contact").filter(agent__user=user, contact__isnull=False)
 
 
 def get_case_for_user(user: User, pk: int) -> FollowUpCase:

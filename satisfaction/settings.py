@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "satisfaction.apps.SatisfactionConfig",
     "agents.apps.AgentsConfig",
     "surveys.apps.SurveysConfig",
+    "dashboards.apps.DashboardsConfig",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("org/", include("agents.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("agents.api.urls")),
     path("api/v1/", include("surveys.api.urls")),

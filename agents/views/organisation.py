@@ -19,10 +19,10 @@ MY_NOTIFICATIONS = 10
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Agents land on their own page, everyone else on the overview of their teams."""
+    """Agents land on their own page, everyone else on the balance dashboard (issue 8)."""
     if request.user.role == Role.AGENT and not request.user.is_superuser:
         return redirect("agents:me")
-    return redirect("agents:overview")
+    return redirect("dashboards:balance")
 
 
 @login_required

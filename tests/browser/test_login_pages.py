@@ -22,6 +22,8 @@ def test_supervisor_logs_in_and_sees_only_own_team_in_chinese(page, live_server,
     team_a.leader = leader
     team_a.save()
     _log_in(page, live_server, "leader-browser")
+    assert page.url.endswith("/dashboards/balance/")  # supervisors land on the balance dashboard
+    page.goto(f"{live_server.url}/org/overview/")
     body = page.inner_text("main")
     assert "班组" in page.inner_text("header")  # the default language is Simplified Chinese
     assert team_a.name in body
@@ -44,6 +46,7 @@ def test_language_switch_shows_english_and_keeps_the_page(page, live_server, tea
     team_a.leader = leader
     team_a.save()
     _log_in(page, live_server, "leader-en")
+    page.goto(f"{live_server.url}/org/overview/")
     page.select_option("#language", "en")
     page.click("form.lang button")
     page.wait_for_load_state()

@@ -1,0 +1,120 @@
+"""Dashboard pages: parse the filters, scope and read through ``dashboards.selectors``, render."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from agents.models import Role
+from dashboards import charts, exports, selectors
+from dashboards.filters import DashboardFilters
+from satisfaction import scoping
+from satisfaction.exceptions import NotFound
+from surveys.pulse_selectors import COPC_VISION_TARGET_PCT
+
+# Who reads the team dashboards (balance, customer, operations); agents have their own page.
+DASHBOARD_ROLES = (Role.ADMIN, Role.HR, Role.SUPERVISOR, Role.QUALITY)
+
+
+def _round_id(request: HttpRequest) -> int | None:
+    """The ``round`` query parameter as a number, or None."""
+    value = request.GET.get("round", "")
+    return int(value) if value.isdigit() else None
+
+
+def _balance(request: HttpRequest, filters: DashboardFilters) -> selectors.BalanceDashboard:
+    scoping.require_role(request.user, *DASHBOARD_ROLES)
+    return selectors.balance_dashboard(request.user, filters)
+
+
+def _customer(request: HttpRequest, filters: DashboardFilters) -> selectors.CustomerDashboard:
+    scoping.require_role(request.user, *DASHBOARD_ROLES)
+    return selectors.customer_dashboard(request.user, filters)
+
+
+def _operations(request: HttpRequest, filters: DashboardFilters) -> selectors.OperationsDashboard:
+    scoping.require_role(request.user, *DASHBOARD_ROLES)
+    return selectors.operations_dashboard(request.user, filters)
+
+
+def _employee(request: HttpRequest, filters: DashboardFilters) -> selectors.EmployeeDashboard:
+    return selectors.employee_dashboard(request.user, filters, round_id=_round_id(request))
+
+
+def _me(request: HttpRequest, filters: DashboardFilters) -> selectors.AgentDashboard:
+    return selectors.agent_dashboard(request.user, filters)
+
+
+PAGES: dict[str, Callable[[HttpRequest, DashboardFilters], Any]] = {
+    "balance": _balance,
+    "customer": _customer,
+    "operations": _operations,
+    "employee": _employee,
+    "me": _me,
+}
+
+
+def _page(request: HttpRequest, page: str, template: str, **extra: Any) -> HttpResponse:
+    filters = DashboardFilters.from_query(request.GET)
+    data = PAGES[page](request, filters)
+    context = {
+        "data": data,
+        "filters": filters,
+        "page": page,
+        "export_query": request.GET.urlencode(),
+        **selectors.filter_options(request.user, filters),
+        **extra,
+    }
+    chart_builder = {
+        "balance": charts.balance_charts,
+        "customer": charts.customer_charts,
+        "employee": lambda d: charts.employee_charts(d, copc_target=COPC_VISION_TARGET_PCT),
+        "me": charts.agent_charts,
+    }.get(page)
+    context["charts"] = chart_builder(data) if chart_builder else []
+    return render(request, template, context)
+
+
+@login_required
+def balance(request: HttpRequest) -> HttpResponse:
+    return _page(request, "balance", "dashboards/balance.html")
+
+
+@login_required
+def customer(request: HttpRequest) -> HttpResponse:
+    return _page(request, "customer", "dashboards/customer.html")
+
+
+@login_required
+def operations(request: HttpRequest) -> HttpResponse:
+    return _page(request, "operations", "dashboards/operations.html")
+
+
+@login_required
+def employee(request: HttpRequest) -> HttpResponse:
+    return _page(request, "employee", "dashboards/employee.html")
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    return _page(request, "me", "dashboards/me.html")
+
+
+@login_required
+def contact(request: HttpRequest, external_id: str) -> HttpResponse:
+    detail = selectors.contact_detail(request.user, external_id)
+    return render(request, "dashboards/contact.html", {"detail": detail})
+
+
+@login_required
+def export(request: HttpRequest, page: str, table: str, fmt: str) -> HttpResponse:
+    """One table of a page as CSV or Excel, with the page's filters, scoping and anonymity."""
+    if page not in PAGES or fmt not in exports.FORMATS:
+        raise NotFound()
+    filters = DashboardFilters.from_query(request.GET)
+    tables = PAGES[page](request, filters).tables
+    if table not in tables:
+        raise NotFound()
+    return exports.table_response(tables[table], fmt=fmt, filename=f"{page}-{table}-{filters.start}-{filters.end}")

@@ -1,0 +1,146 @@
+"""The dashboard pages: what each role sees, drill-down, filters in the URL, and scoping (404 for hidden)."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_URLS = ("dashboards:balance", "dashboards:customer", "dashboards:operations")
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+def test_supervisors_land_on_the_balance_page(client, centre):
+    client.force_login(centre.users["leader"])
+    response = client.get("/")
+    assert response["Location"] == reverse("dashboards:balance")
+
+
+def test_team_overview_stays_reachable(client, centre):
+    client.force_login(centre.users["leader"])
+    assert "Team Alpha" in _text(client.get(reverse("agents:overview")))
+
+
+def test_balance_ranks_every_team_by_lean_for_admin(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:balance")))
+    body = body[body.index('data-table="ranking"') :]
+    # Bravo: C 100, E 37.5 -> lean 47.5; Alpha: 100, 83.3 -> 1.7; Aleph: 33.3, 50 -> -31.7.
+    assert body.index("Team Bravo") < body.index("Team Alpha") < body.index("Team Aleph")
+    assert "customer-first strain" in body and "at risk" in body and "balanced" in body
+
+
+def test_balance_states_the_link_or_not_enough_data(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:balance")))
+    assert "a 5-point rise in the employee index goes with" in body  # 9 team-periods at lag 0
+    assert "not enough data" in body  # 6 team-periods at lag 1
+
+
+def test_balance_team_links_open_the_team_customer_page(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:balance")))
+    assert "team=team-b" in body
+    response = client.get(reverse("dashboards:customer") + "?team=team-b")
+    assert "Customers: Team Bravo" in _text(response)
+
+
+def test_supervisor_never_sees_another_teams_data_on_any_page(client, centre):
+    client.force_login(centre.users["leader"])
+    for name in DASHBOARD_URLS:
+        body = _text(client.get(reverse(name)))
+        assert "Team Alpha" in body, name
+        assert "Team Bravo" not in body, name
+        assert "TEAM-B-" not in body, name
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["team=team-b", "site=site-b", "agent=TEAM-B-0", "team=team-a&agent=TEAM-B-0", "team=no-such-team"],
+)
+def test_supervisor_gets_404_for_hidden_groups(client, centre, query):
+    client.force_login(centre.users["leader"])
+    for name in DASHBOARD_URLS:
+        assert client.get(reverse(name) + "?" + query).status_code == 404, (name, query)
+
+
+def test_supervisor_gets_404_for_a_hidden_contact(client, centre):
+    client.force_login(centre.users["leader"])
+    assert client.get(reverse("dashboards:contact", args=[centre.contact_b])).status_code == 404
+    assert client.get(reverse("dashboards:contact", args=["missing"])).status_code == 404
+
+
+def test_drill_down_from_centre_to_a_contact(client, centre):
+    client.force_login(centre.users["admin"])
+    customer = reverse("dashboards:customer")
+    assert "site=site-a" in _text(client.get(customer))
+    assert "team=team-a" in _text(client.get(customer + "?site=site-a"))
+    assert "agent=TEAM-A-0" in _text(client.get(customer + "?site=site-a&team=team-a"))
+    agent_page = _text(client.get(customer + "?site=site-a&team=team-a&agent=TEAM-A-0"))
+    contact_url = reverse("dashboards:contact", args=[centre.contact_a])
+    assert contact_url in agent_page
+    contact = _text(client.get(contact_url))
+    assert "+86*******5678" in contact
+    assert "13812345678" not in contact
+    assert "Grievance" in contact and "Praise" in contact and "Overall score does not match" in contact
+    assert "Customer answered" in contact  # the timeline
+
+
+def test_customer_page_shows_headline_figures_and_gap_per_dimension(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?team=team-a2"))
+    # Aleph: csat 3, 4, 2 -> 1 of 3 top-2 = 33.3 %, mean 3.00.
+    assert 'data-figure="csat_pct">33.3<' in body
+    assert "3.00 / 5" in body
+    assert "empathy" in body
+
+
+def test_a_filter_change_shows_in_the_figures(client, centre):
+    client.force_login(centre.users["admin"])
+    month = centre.months[-1]
+    weekly = _text(client.get(reverse("dashboards:customer") + f"?team=team-a&granularity=week&start={month}"))
+    monthly = _text(client.get(reverse("dashboards:customer") + f"?team=team-a&granularity=month&start={month}"))
+    # A month holds 18 of team A's responses; its last week holds 6.
+    assert 'data-figure="n_responses">18<' in monthly
+    assert 'data-figure="n_responses">6<' in weekly
+
+
+def test_agent_sees_own_page_and_no_team_dashboards(client, centre):
+    client.force_login(centre.users["agent"])
+    for name in DASHBOARD_URLS:
+        assert client.get(reverse(name)).status_code == 403, name
+    body = _text(client.get(reverse("dashboards:me")))
+    assert "My figures against my team" in body
+    assert "Calmed an upset customer" in body  # upheld praise
+    assert "Overall score does not match" in body  # the case about own contact
+    assert client.get(reverse("dashboards:contact", args=[centre.contact_a])).status_code == 200
+    assert client.get(reverse("dashboards:contact", args=[centre.contact_b])).status_code == 404
+
+
+def test_hr_reads_employee_results_under_the_anonymity_rule(client, centre):
+    client.force_login(centre.users["hr"])
+    body = _text(client.get(reverse("dashboards:employee")))
+    assert "Team Bravo" in body
+    assert "Engagement index" in body
+
+
+def test_quality_cannot_read_employee_results(client, centre):
+    client.force_login(centre.users["quality"])
+    assert client.get(reverse("dashboards:employee")).status_code == 403
+
+
+def test_leader_without_a_shared_survey_sees_no_pulse_results(client, centre):
+    client.force_login(centre.users["leader"])
+    body = _text(client.get(reverse("dashboards:employee")))
+    assert "No pulse results you may read yet." in body
+    assert "Team Bravo" not in body
+
+
+def test_operations_counts_overdue_cases_of_visible_teams_only(client, centre):
+    client.force_login(centre.users["leader"])
+    body = _text(client.get(reverse("dashboards:operations")))
+    assert 'data-figure="overdue">1<' in body
+    client.force_login(centre.users["admin"])
+    assert 'data-figure="overdue">2<' in _text(client.get(reverse("dashboards:operations")))
