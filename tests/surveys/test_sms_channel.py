@@ -1,5 +1,6 @@
 """The SMS channel: invitations out, replies in through a Twilio-signed webhook, opt-outs, status."""
 
+import datetime as dt
 import logging
 
 import pytest
@@ -24,6 +25,10 @@ def _twilio(settings):
     settings.SMS_BACKEND = "surveys.channels.sms_backends.ConsoleSmsBackend"
 
 
+# 10:00 in Shanghai: outside the SMS quiet hours, whatever time the suite runs.
+DAYTIME = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+
+
 def _signed_post(client, path: str, params: dict, *, signature: str | None = None, base="http://testserver"):
     if signature is None:
         signature = RequestValidator(TOKEN).compute_signature(base + path, params)
@@ -38,7 +43,7 @@ def _reply(client, body: str, sid: str, phone: str = PHONE):
 @pytest.fixture
 def sms_invitation():
     invitation = InvitationFactory(channel="sms", status="queued")
-    assert sms.send_invitation(invitation.pk)
+    assert sms.send_invitation(invitation.pk, now=DAYTIME)
     invitation.refresh_from_db()
     return invitation
 
@@ -46,7 +51,7 @@ def sms_invitation():
 def test_sending_logs_the_text_with_segments_and_no_phone(sms_invitation, caplog):
     caplog.set_level(logging.DEBUG)
     other = InvitationFactory(channel="web", status="queued")
-    sms.send_invitation(other.pk)
+    sms.send_invitation(other.pk, now=DAYTIME)
     sent = SmsMessage.objects.get(invitation=other)
     assert other.token in sent.body and sent.segments <= 2
     assert PHONE not in caplog.text
@@ -132,7 +137,7 @@ def test_opt_out_keywords_stop_surveys_at_once_and_for_good(client, sms_invitati
     assert "<Message>" not in after.content.decode()
     assert not Answer.objects.exists()
     later = InvitationFactory(channel="sms", status="queued")
-    assert not sms.send_invitation(later.pk)
+    assert not sms.send_invitation(later.pk, now=DAYTIME)
     later.refresh_from_db()
     assert (later.status, later.decision_reason) == ("skipped", "opt-out")
 
@@ -157,7 +162,7 @@ def test_a_malformed_body_is_refused_with_a_reason(client):
 def test_delivery_status_callbacks_are_recorded_once(client, settings):
     settings.SMS_BACKEND = "tests.surveys.test_sms_channel.QueuedBackend"
     invitation = InvitationFactory(channel="sms", status="queued")
-    sms.send_invitation(invitation.pk)
+    sms.send_invitation(invitation.pk, now=DAYTIME)
     path = reverse("sms-twilio-status")
     params = {"MessageSid": "SMqueued1", "MessageStatus": "delivered"}
     assert _signed_post(client, path, params).status_code == 204
@@ -211,7 +216,7 @@ def test_the_twilio_backend_sends_through_the_official_client(settings):
 def test_a_reply_over_real_http(live_server, settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
     invitation = InvitationFactory(channel="sms", status="queued")
-    sms.send_invitation(invitation.pk)
+    sms.send_invitation(invitation.pk, now=DAYTIME)
     url = live_server.url + INBOUND
     params = {"MessageSid": "SMlive1", "From": PHONE, "Body": "5"}
     signature = RequestValidator(TOKEN).compute_signature(url, params)
