@@ -26,7 +26,22 @@ from agents.models import (
     User,
 )
 from agents.services import import_agents
+from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import ValidationFailed
+
+# The fields that change what a login may see or do.
+ROLE_FIELDS = frozenset(
+    {
+        "role",
+        "supervised_sites",
+        "supervised_teams",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "groups",
+        "user_permissions",
+    }
+)
 
 
 @admin.register(User)
@@ -38,6 +53,19 @@ class CentreUserAdmin(UserAdmin):
         (gettext_lazy("Role and scope"), {"fields": ("role", "supervised_sites", "supervised_teams")}),
     )
     filter_horizontal = ("groups", "user_permissions", "supervised_sites", "supervised_teams")
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # Role, scope and admin rights decide what a login sees: every change is audited (issue 9).
+        changed = sorted(set(form.changed_data) & ROLE_FIELDS)
+        if changed:
+            record_audit(
+                actor=request.user,
+                action=AuditAction.ROLE_CHANGED,
+                obj=form.instance,
+                detail={"fields": changed, "role": form.instance.role, "created": not change},
+                request=request,
+            )
 
 
 @admin.register(Site)

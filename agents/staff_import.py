@@ -66,7 +66,7 @@ def check_header(header: list[str] | None, *, allowed: tuple[str, ...], required
 
 def parse_agents_csv(text: str) -> tuple[list[AgentRow], list[RowError]]:
     """Validate every row; return the good rows and one error per bad row (line numbers 1-based)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     header_errors = check_header(header, allowed=AGENT_COLUMNS, required=REQUIRED_COLUMNS)
     if header_errors:

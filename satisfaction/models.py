@@ -1,6 +1,9 @@
-"""Score snapshots that dashboards and the API read, and the queue of periods to recompute."""
+"""Score snapshots that dashboards and the API read, the queue of periods to recompute, and
+the integration tokens and audit trail of issue 9."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,3 +68,97 @@ class DirtyChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site}:{self.month:%Y-%m}"
+
+
+class ApiToken(models.Model):
+    """An integration's API token (issue 9): only its SHA-256 is kept; the token is shown once.
+
+    A token acts as its own service login (``user``, role administrator by default), so
+    ``satisfaction.scoping`` decides what it may reach exactly as for a person.
+    """
+
+    class Kind(models.TextChoices):
+        TELEPHONY = "telephony", _("Telephony platform")
+        SMS = "sms", _("SMS provider")
+        KPI = "kpi", _("KPI feed")
+        OTHER = "other", _("Other integration")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("integration kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("token starts with"), max_length=12, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("acts as"),
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditAction(models.TextChoices):
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Viewed personal data")
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Exported personal data")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Erased personal data")
+    RETENTION_APPLIED = "retention_applied", _("Applied the retention period")
+    SURVEY_CHANGED = "survey_changed", _("Changed a survey")
+    TICKET_VERIFIED = "ticket_verified", _("Verified a ticket")
+    ROLE_CHANGED = "role_changed", _("Changed a role")
+    TOKEN_CREATED = "token_created", _("Created an API token")
+    TOKEN_ROTATED = "token_rotated", _("Rotated an API token")
+    TOKEN_REVOKED = "token_revoked", _("Revoked an API token")
+
+
+class AuditEvent(models.Model):
+    """Who viewed or exported personal data, changed surveys, verified tickets or changed roles (issue 9).
+
+    Rows are only ever inserted; ``detail`` never holds a phone number.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["action", "at"]), models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -4,6 +4,7 @@ With no environment at all the project runs on the embedded default: an SQLite f
 Celery tasks executed in-process and a local-memory cache, so one command starts a demo.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "csp",
     "satisfaction.apps.SatisfactionConfig",
     "agents.apps.AgentsConfig",
     "surveys.apps.SurveysConfig",
@@ -48,6 +51,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before sessions and the database: a request over its limit costs nothing (issue 9).
+    "satisfaction.ratelimit.RateLimitMiddleware",
+    "satisfaction.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "satisfaction.middleware.DomainErrorMiddleware",
+    "satisfaction.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "satisfaction.urls"
@@ -96,7 +106,14 @@ else:
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A stopped Redis must fail fast: rate limits and locks then fail open (issue 9).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -132,10 +149,36 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-cases": {"task": "agents.tasks.escalate_overdue_cases_task", "schedule": 300.0},
     # Texted invitations held by quiet hours, or queued while Redis was down (issue 4).
     "send-due-invitations": {"task": "surveys.tasks.send_due_invitations_task", "schedule": 300.0},
+    # Blanks customers' phone numbers older than CONTACT_RETENTION_DAYS (issue 9).
+    "apply-contact-retention": {
+        "task": "surveys.tasks.apply_contact_retention_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged job (its worker killed) is handed out again after ``visibility_timeout`` seconds,
+# which must outlast the longest job (issue 9). JSON; the fault tests shorten it.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={"visibility_timeout": 3600})
 
 AUTH_USER_MODEL = "agents.User"
+# Argon2 first; older hashes still verify and are upgraded at the next login (issue 9).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login brute-force protection (django-axes): a username from one address is locked out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "satisfaction.ratelimit.login_locked_out"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -170,6 +213,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
+        # Integrations: "Authorization: Bearer <token>" (issue 9).
+        "satisfaction.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "satisfaction.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "satisfaction.ratelimit.ApiUserThrottle",
+        "satisfaction.ratelimit.ApiAnonThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -214,6 +268,36 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
 # Only bench/ingest.py turns this on: a bare view inserting one row, the throughput baseline.
 BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+
+# Rate limits (issue 9), "N/s", "N/m" or "N/h"; "off" switches one off. Survey links, webhooks
+# and the login page count per client address; the API counts per login or token (anonymous
+# callers per address). A request over its limit gets 429 with Retry-After.
+RATE_LIMITS = {
+    "survey": env("RATE_LIMIT_SURVEY", default="120/m"),
+    "hooks": env("RATE_LIMIT_HOOKS", default="3000/m"),
+    "login": env("RATE_LIMIT_LOGIN", default="30/m"),
+    "api_user": env("RATE_LIMIT_API_USER", default="1200/m"),
+    "api_anon": env("RATE_LIMIT_API_ANON", default="60/m"),
+}
+# Customers' phone numbers are blanked this many days after the contact (issue 9); the answers stay.
+CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
+
+# Content Security Policy (django-csp): no inline scripts or styles anywhere; the one view that
+# needs an exception (Redoc) widens it for itself only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="satisfaction@localhost")

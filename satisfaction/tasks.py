@@ -35,7 +35,9 @@ def _lock_key(site: str, month: str) -> str:
 def compute_chunk_task(self, site: str, month: str) -> int:
     """Recompute one site x month chunk; never two at once on the same chunk."""
     key = _lock_key(site, month)
-    if not cache.add(key, self.request.id or "eager", CHUNK_LOCK_SECONDS):
+    holder = self.request.id or "eager"
+    # A lock holding this very task id was left by a worker killed mid-job: the redelivered job takes it over.
+    if not cache.add(key, holder, CHUNK_LOCK_SECONDS) and not (self.request.id and cache.get(key) == holder):
         raise self.retry(countdown=LOCK_RETRY_SECONDS)
     try:
         return services.compute_chunk(site=site, month=dt.date.fromisoformat(month), clear_marks=True)

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from satisfaction.audit import AuditAction, record_audit
 from surveys.models import (
     Answer,
     Contact,
@@ -15,7 +17,8 @@ from surveys.models import (
     SurveyVersion,
     WebhookDelivery,
 )
-from surveys.survey_templates import QuestionSpec, revise_survey
+from surveys.privacy import erase_phone
+from surveys.survey_templates import QuestionSpec, note_questions_edited, revise_survey
 
 QUESTION_FIELDS = (
     "item",
@@ -59,8 +62,19 @@ class SurveyAdmin(admin.ModelAdmin):
             specs = [QuestionSpec(**{f: getattr(q, f) for f in QUESTION_FIELDS}) for q in current.questions.all()]
             if current.responses.exists():
                 revise_survey(survey, specs=specs)
+                _audit_survey(request, survey, change="new version")
             else:
                 self.message_user(request, _("%(s)s: the current version has no answers yet; edit it.") % {"s": survey})
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        _audit_survey(request, obj, change="edited" if change else "created")
+
+
+def _audit_survey(request, survey: Survey, *, change: str) -> None:
+    record_audit(
+        actor=request.user, action=AuditAction.SURVEY_CHANGED, obj=survey, detail={"change": change}, request=request
+    )
 
 
 class QuestionInline(admin.TabularInline):
@@ -89,12 +103,21 @@ class SurveyVersionAdmin(admin.ModelAdmin):
     readonly_fields = ("survey", "number", "created_at")
     inlines = [QuestionInline]
 
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        _audit_survey(request, form.instance.survey, change=f"questions of version {form.instance.number}")
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Question and (formset.new_objects or formset.changed_objects or formset.deleted_objects):
+            note_questions_edited(form.instance)
+
 
 @admin.register(OptOut)
 class OptOutAdmin(admin.ModelAdmin):
     list_display = ("masked_phone", "keyword", "created_at")
-    # The phone number is personal data: shown masked, never searchable in clear.
-    exclude = ("phone",)
+    # Only a hash of the number is kept; the masked hint lets a person recognise it.
+    exclude = ("phone_hash", "phone_hint")
     readonly_fields = ("masked_phone", "keyword", "created_at")
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -135,6 +158,29 @@ class ContactAdmin(admin.ModelAdmin):
     exclude = ("customer_phone",)
     readonly_fields = ("masked_phone",)
     raw_id_fields = ("agent",)
+    actions = ["erase_phone_numbers"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opening a contact shows a customer's (masked) number: personal data, so it is logged (issue 9).
+        record_audit(
+            actor=request.user,
+            action=AuditAction.PERSONAL_DATA_VIEWED,
+            object_type=Contact._meta.label_lower,
+            object_id=object_id,
+            request=request,
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Erase these customers' phone numbers everywhere (answers are kept)"))
+    def erase_phone_numbers(self, request, queryset):
+        phones = set(queryset.exclude(customer_phone="").values_list("customer_phone", flat=True))
+        with transaction.atomic():
+            contacts = sum(erase_phone(phone, actor=request.user, request=request).contacts for phone in phones)
+        self.message_user(
+            request,
+            _("%(n)d phone number(s) erased from %(c)d contact(s).") % {"n": len(phones), "c": contacts},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Invitation)

@@ -49,7 +49,7 @@ class ResponseRows:
 
 def parse_answers_csv(text: str, *, known_agents: set[str]) -> tuple[list[ResponseRows], list[RowError]]:
     """Validate every row and group them by contact_id; one error per bad line."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     header_errors = check_header(header, allowed=ANSWER_COLUMNS, required=ANSWER_COLUMNS)
     if header_errors:

@@ -108,7 +108,7 @@ def check_contact(record: dict[str, str], *, line: int = 0) -> tuple[ContactRow 
 
 def parse_contacts_csv(text: str) -> tuple[list[ContactRow], list[RowError]]:
     """Every row validated; one error per bad line, extra columns named."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     header_errors = check_header(header, allowed=CONTACT_COLUMNS, required=REQUIRED_CONTACT_COLUMNS)
     if header_errors:

@@ -28,7 +28,7 @@ from surveys.invitation_rules import (
     decide_invitation,
     sampling_draw,
 )
-from surveys.models import Channel, Contact, Invitation, OptOut
+from surveys.models import Channel, Contact, Invitation, OptOut, phone_digest
 from surveys.services import default_survey
 from surveys.survey_templates import ensure_current_version
 
@@ -67,7 +67,7 @@ def customer_history(phone: str, *, now_local: dt.datetime, exclude_contact: int
     )
     month_start = now_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return CustomerHistory(
-        opted_out=OptOut.objects.filter(phone=phone).exists(),
+        opted_out=OptOut.objects.filter(phone_hash=phone_digest(phone)).exists(),
         last_surveyed_at=surveyed.aggregate(last=Max("created_at"))["last"],
         surveyed_this_month=surveyed.filter(created_at__gte=month_start).count(),
     )

@@ -3,14 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict, NotFound, ValidationFailed
 from surveys.answering import AnswerValue, Delivery, record_answers
 from surveys.models import Channel, Integration, Invitation, Question
-from surveys.selectors import LinkState, answers_so_far, form_questions, link_state
+from surveys.selectors import LinkState, form_questions, link_state, skip_logic_answers
 from surveys.survey_flow import map_keypad_answers, next_question, parse_keypad
 
 PROVIDER_TWILIO_VOICE = "twilio-voice"
@@ -40,7 +39,8 @@ def start_call(invitation: Invitation | None, *, now: dt.datetime | None = None)
             delivered_at=now, status=Invitation.Status.DELIVERED
         )
     form = form_questions(invitation)
-    return IvrStep(next_question(form, answers=answers_so_far(invitation), after=invitation.last_position))
+    answers = skip_logic_answers(invitation, form=form)
+    return IvrStep(next_question(form, answers=answers, after=invitation.last_position))
 
 
 def answer_step(
@@ -73,7 +73,7 @@ def answer_step(
     values = [AnswerValue(question, value)] if value is not None else []
     try:
         recorded = record_answers(
-            invitation_id=invitation.pk, values=values, passed_up_to=position, delivery=delivery, now=now
+            invitation_id=invitation.pk, values=values, passed_up_to=position, delivery=delivery, now=now, form=form
         )
     except Conflict:
         return IvrStep(None, closed=True)
@@ -114,7 +114,7 @@ def record_ivr_event(*, integration: Integration, event: IvrEvent, now: dt.datet
     """Store the digits of a finished IVR survey; (duplicate, completed). Nothing is written on a bad digit."""
     now = now or timezone.now()
     invitation = (
-        Invitation.objects.select_related("contact")
+        Invitation.objects.select_related("survey_version")
         .filter(contact__external_id=event.contact_id, channel=Channel.IVR)
         .exclude(status=Invitation.Status.SKIPPED)
         .first()
@@ -127,12 +127,12 @@ def record_ivr_event(*, integration: Integration, event: IvrEvent, now: dt.datet
     except ValueError as exc:
         raise ValidationFailed(details=[str(exc)]) from exc
     values = [AnswerValue(question, value) for question, value in matched]
-    with transaction.atomic():
-        recorded = record_answers(
-            invitation_id=invitation.pk,
-            values=values,
-            passed_up_to=values[-1].question.position if values else None,
-            delivery=Delivery(f"ivr:{integration.name}", event.event_id, "ivr-event"),
-            now=now,
-        )
+    recorded = record_answers(
+        invitation_id=invitation.pk,
+        values=values,
+        passed_up_to=values[-1].question.position if values else None,
+        delivery=Delivery(f"ivr:{integration.name}", event.event_id, "ivr-event"),
+        now=now,
+        form=form,
+    )
     return recorded.duplicate, recorded.completed

@@ -1,12 +1,17 @@
 """Reads for customer surveys: invitations by token or phone, their form and answers so far."""
 
 import datetime as dt
+import functools
+from collections.abc import Sequence
 from enum import StrEnum
 
 from django.db.models import Q
 
-from surveys.models import Answer, Channel, Invitation, OptOut, Question
+from surveys.models import Answer, Channel, Invitation, OptOut, Question, phone_digest
 from surveys.survey_flow import AnswerKey, channel_form
+
+# Forms (version x channel) each process keeps; a centre runs a handful of versions at a time.
+FORM_CACHE_SIZE = 256
 
 
 class LinkState(StrEnum):
@@ -20,8 +25,9 @@ def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a link or webhook path names, or None (never reveals why)."""
     if not token:
         return None
+    # Only the version (its form): every join costs planning time on each answer of every customer.
     return (
-        Invitation.objects.select_related("contact", "survey_version", "survey")
+        Invitation.objects.select_related("survey_version")
         .filter(token=token)
         .exclude(status=Invitation.Status.SKIPPED)
         .first()
@@ -41,8 +47,18 @@ def link_state(invitation: Invitation | None, *, now: dt.datetime) -> LinkState:
 
 def form_questions(invitation: Invitation, *, channel: str | None = None) -> list[Question]:
     """The questions of the invitation's version that its channel (or ``channel``) carries, in order."""
-    questions = list(Question.objects.filter(version_id=invitation.survey_version_id).order_by("position"))
-    return channel_form(questions, channel or invitation.channel)
+    version = invitation.survey_version
+    if version is None:
+        return []
+    return list(_version_form(version.pk, version.revision, version.created_at, channel or invitation.channel))
+
+
+# Every answer reads its form, and versions rarely change: each process keeps the forms it has
+# read. The key changes with an edit in place (``revision``) and with a reused id (``created_at``).
+@functools.lru_cache(maxsize=FORM_CACHE_SIZE)
+def _version_form(version_id: int, revision: int, created_at: dt.datetime, channel: str) -> tuple[Question, ...]:
+    questions = Question.objects.filter(version_id=version_id).order_by("position")
+    return tuple(channel_form(questions, channel))
 
 
 def answers_so_far(invitation: Invitation) -> dict[AnswerKey, float | None]:
@@ -51,10 +67,17 @@ def answers_so_far(invitation: Invitation) -> dict[AnswerKey, float | None]:
     return {(item, dimension): value for item, dimension, value in rows}
 
 
+def skip_logic_answers(invitation: Invitation, *, form: Sequence[Question]) -> dict[AnswerKey, float | None]:
+    """The answers the form's skip logic reads: none, and no query, when no question is conditional."""
+    if not any(question.ask_if_item for question in form):
+        return {}
+    return answers_so_far(invitation)
+
+
 def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
     """The newest SMS survey still waiting for this number's replies."""
     return (
-        Invitation.objects.select_related("contact", "survey_version")
+        Invitation.objects.select_related("survey_version")
         .filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
         .filter(Q(status=Invitation.Status.SENT) | Q(status=Invitation.Status.DELIVERED))
         .filter(expires_at__gt=now)
@@ -65,4 +88,4 @@ def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
 
 def is_opted_out(phone: str) -> bool:
     """Whether the number asked never to be surveyed again."""
-    return bool(phone) and OptOut.objects.filter(phone=phone).exists()
+    return bool(phone) and OptOut.objects.filter(phone_hash=phone_digest(phone)).exists()

@@ -214,14 +214,12 @@ def mark_responses_stale(responses: list[Response]) -> None:
     """Mark the score chunks of these responses stale; call inside the transaction that changed them."""
     if not responses:
         return
-    # Only the rows these responses touch: channels call this once per answer.
-    team_sites = dict(Team.objects.filter(pk__in={r.team_id for r in responses}).values_list("id", "site_id"))
-    agent_sites = dict(Agent.objects.filter(pk__in={r.agent_id for r in responses}).values_list("id", "team__site_id"))
-    site_ids = {r.site_id for r in responses} | set(team_sites.values()) | set(agent_sites.values())
-    site_codes = dict(Site.objects.filter(pk__in=site_ids).values_list("id", "code"))
-    touched = [
-        (site_codes[site_id], r.answered_at)
-        for r in responses
-        for site_id in {r.site_id, team_sites[r.team_id], agent_sites[r.agent_id]}
-    ]
+    # One read of just these responses' site codes: channels call this once per answer. Agent and
+    # team figures are computed in the chunk of their current site (a transfer): mark those too.
+    rows = (
+        Response.objects.filter(pk__in={r.pk for r in responses})
+        .order_by()
+        .values_list("answered_at", "site__code", "team__site__code", "agent__team__site__code")
+    )
+    touched = [(code, answered_at) for answered_at, *codes in rows for code in set(codes)]
     scoring_services.mark_dirty(chunks=scoring_services.chunks_for_answers(sites_and_times=touched))

@@ -21,8 +21,18 @@ from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_rep
 from surveys.channels.sms_segments import sms_segments
 from surveys.invitation_rules import in_quiet_hours, morning_after
 from surveys.invitations import invitation_policy
-from surveys.models import ITEM_SCALES, Channel, Invitation, Item, OptOut, Question, SmsMessage
-from surveys.selectors import answers_so_far, form_questions, open_sms_invitation
+from surveys.models import (
+    ITEM_SCALES,
+    Channel,
+    Invitation,
+    Item,
+    OptOut,
+    Question,
+    SmsMessage,
+    mask_phone,
+    phone_digest,
+)
+from surveys.selectors import form_questions, open_sms_invitation, skip_logic_answers
 from surveys.survey_flow import FCR_NO, FCR_YES, next_question
 
 logger = logging.getLogger(__name__)
@@ -69,7 +79,11 @@ def send_invitation(invitation_id: int, *, now: dt.datetime | None = None) -> bo
     """Send a queued SMS or web-link invitation once; in quiet hours it waits for the morning."""
     now = now or timezone.now()
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("contact").get(pk=invitation_id)
+        invitation = (
+            Invitation.objects.select_for_update(of=("self", "contact"))
+            .select_related("contact", "survey_version")
+            .get(pk=invitation_id)
+        )
         if invitation.status != Invitation.Status.QUEUED or invitation.channel == Channel.IVR:
             return False
         if invitation.send_after and invitation.send_after > now:
@@ -80,7 +94,7 @@ def send_invitation(invitation_id: int, *, now: dt.datetime | None = None) -> bo
             invitation.send_after = morning_after(local, policy)
             invitation.save(update_fields=["send_after"])
             return False
-        if OptOut.objects.filter(phone=invitation.contact.customer_phone).exists():
+        if OptOut.objects.filter(phone_hash=phone_digest(invitation.contact.customer_phone)).exists():
             invitation.status, invitation.decision_reason = Invitation.Status.SKIPPED, "opt-out"
             invitation.save(update_fields=["status", "decision_reason"])
             return False
@@ -145,7 +159,7 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
             duplicate = not claim_delivery(delivery, invitation=None)
         return SmsReply(None, duplicate=duplicate)
     form = form_questions(invitation)
-    question = next_question(form, answers=answers_so_far(invitation), after=invitation.last_position)
+    question = next_question(form, answers=skip_logic_answers(invitation, form=form), after=invitation.last_position)
     if question is None:
         return SmsReply(None)
     value = _parse_reply(question, body)
@@ -157,6 +171,7 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
         values=[AnswerValue(question, number, text)],
         delivery=delivery,
         now=now,
+        form=form,
     )
     if recorded.duplicate:
         return SmsReply(None, duplicate=True)
@@ -206,7 +221,10 @@ def _opt_out(*, phone: str, delivery: Delivery, now: dt.datetime, keyword: str) 
     with transaction.atomic():
         if not claim_delivery(delivery, invitation=open_invitation):
             return SmsReply(None, duplicate=True)
-        OptOut.objects.get_or_create(phone=phone, defaults={"keyword": keyword, "created_at": now})
+        OptOut.objects.get_or_create(
+            phone_hash=phone_digest(phone),
+            defaults={"phone_hint": mask_phone(phone), "keyword": keyword, "created_at": now},
+        )
         # Open and queued surveys of this number end now: no further question is sent.
         Invitation.objects.filter(contact__customer_phone=phone, completed_at__isnull=True).exclude(
             status=Invitation.Status.SKIPPED

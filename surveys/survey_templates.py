@@ -7,6 +7,7 @@ answer keeps referring to the questions that were actually asked (issue 4).
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import ValidationFailed
@@ -215,6 +216,7 @@ def revise_survey(survey: Survey, *, specs: list[QuestionSpec]) -> SurveyVersion
             current = SurveyVersion.objects.create(survey=survey, number=(current.number + 1) if current else 1)
         else:
             current.questions.all().delete()
+            note_questions_edited(current)
         Question.objects.bulk_create(
             [
                 Question(version=current, position=position, **spec.__dict__)
@@ -222,6 +224,12 @@ def revise_survey(survey: Survey, *, specs: list[QuestionSpec]) -> SurveyVersion
             ]
         )
     return current
+
+
+def note_questions_edited(version: SurveyVersion) -> None:
+    """Record an in-place edit of an unanswered version's questions, so no process asks the old ones."""
+    SurveyVersion.objects.filter(pk=version.pk).update(revision=F("revision") + 1)
+    version.refresh_from_db(fields=["revision"])
 
 
 def ensure_current_version(survey: Survey) -> SurveyVersion:

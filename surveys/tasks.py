@@ -25,3 +25,11 @@ def send_invitation_task(invitation_id: int) -> bool:
 def send_due_invitations_task() -> int:
     """Send texted invitations whose quiet hours are over or that were queued while Redis was down."""
     return sum(sms.send_invitation(pk) for pk in sms.due_invitation_ids(now=timezone.now()))
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
+def apply_contact_retention_task() -> int:
+    """Blank customers' phone numbers past CONTACT_RETENTION_DAYS (daily beat, issue 9)."""
+    from surveys.privacy import apply_contact_retention
+
+    return apply_contact_retention()

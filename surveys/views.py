@@ -46,7 +46,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 status=CLOSED_STATUS[state],
             )
         form = selectors.form_questions(invitation)
-        answers = selectors.answers_so_far(invitation)
+        answers = selectors.skip_logic_answers(invitation, form=form)
         question = next_question(form, answers=answers, after=invitation.last_position)
         error = ""
         if request.method == "POST" and question is not None:
@@ -62,7 +62,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 values = [] if (question.item == Item.COMMENT and not text) else [AnswerValue(question, value, text)]
                 try:
                     recorded = record_answers(
-                        invitation_id=invitation.pk, values=values, passed_up_to=question.position
+                        invitation_id=invitation.pk, values=values, passed_up_to=question.position, form=form
                     )
                 except Conflict:
                     return redirect(request.get_full_path())

@@ -5,7 +5,7 @@ from agents.models import Agent, CaseStatus, Team
 
 class TeamOutputSerializer(serializers.ModelSerializer):
     site = serializers.CharField(source="site.code")
-    leader = serializers.CharField(source="leader.username", default=None)
+    leader = serializers.CharField(source="leader.username", default=None, allow_null=True)
 
     class Meta:
         model = Team

@@ -19,6 +19,7 @@ from agents.models import (
 )
 from agents.services.notifications import notify
 from satisfaction import services as scoring_services
+from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import Conflict, ValidationFailed
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Contact, Item, Response
@@ -120,6 +121,7 @@ def _record_verdict(ticket: Grievance | Praise, *, upheld: bool, reason: str, ve
     ticket.verified_at = timezone.now()
     ticket.points = points if upheld else 0
     ticket.save(update_fields=["status", "verification_reason", "verified_by", "verified_at", "points"])
+    record_audit(actor=verified_by, action=AuditAction.TICKET_VERIFIED, obj=ticket, detail={"upheld": upheld})
 
 
 def _mark_agent_scores_stale(grievance: Grievance) -> None:

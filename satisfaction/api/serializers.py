@@ -49,7 +49,9 @@ class ScoresQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         end = attrs.get("end") or timezone.localdate()
-        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        default_range = dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        # An end near year 1 must not overflow the default start (found by the schema fuzzing, issue 9).
+        start = attrs.get("start") or (end - default_range if end - dt.date.min > default_range else dt.date.min)
         if start > end:
             raise serializers.ValidationError({"start": _("start must not be after end.")})
         names = [n.strip() for n in attrs.get("metrics", "").split(",") if n.strip()]
@@ -77,7 +79,9 @@ class BalanceQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         end = attrs.get("end") or timezone.localdate()
-        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        default_range = dt.timedelta(days=DEFAULT_RANGE_DAYS)
+        # An end near year 1 must not overflow the default start (found by the schema fuzzing, issue 9).
+        start = attrs.get("start") or (end - default_range if end - dt.date.min > default_range else dt.date.min)
         if start > end:
             raise serializers.ValidationError({"start": _("start must not be after end.")})
         return {**attrs, "start": start, "end": end}

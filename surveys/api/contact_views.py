@@ -1,13 +1,14 @@
 """Contacts from the telephony platform: one at a time, or a CSV of the same columns."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.models import Role
 from satisfaction import scoping
 from satisfaction.exceptions import ValidationFailed
+from satisfaction.parsers import StrictJSONParser
 from surveys.api.serializers import ContactImportOutputSerializer, ContactInputSerializer, ContactOutputSerializer
 from surveys.api.views import MAX_IMPORT_BYTES, CsvParser
 from surveys.contact_import import check_contact
@@ -15,7 +16,7 @@ from surveys.invitations import import_contacts, report_contact
 
 
 class ContactCreateApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         request=ContactInputSerializer,

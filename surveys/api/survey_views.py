@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from agents.models import Role
 from satisfaction import scoping
+from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import Conflict, NotFound
 from surveys.api.serializers import SurveyInputSerializer, SurveyOutputSerializer, SurveyRevisionSerializer
 from surveys.models import Survey, SurveyDimension
@@ -39,6 +40,13 @@ class SurveyListApi(APIView):
             survey = Survey.objects.create(code=values["code"], name_en=values["name_en"], name_zh=values["name_zh"])
             SurveyDimension.objects.bulk_create([SurveyDimension(survey=survey, **d) for d in values["dimensions"]])
             revise_survey(survey, specs=[QuestionSpec(**q) for q in values["questions"]])
+            record_audit(
+                actor=request.user,
+                action=AuditAction.SURVEY_CHANGED,
+                obj=survey,
+                detail={"change": "created"},
+                request=request,
+            )
         return Response(SurveyOutputSerializer(_survey(survey.code)).data, status=201)
 
 
@@ -60,5 +68,13 @@ class SurveyQuestionsApi(APIView):
         survey = _survey(code)
         data = SurveyRevisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        revise_survey(survey, specs=[QuestionSpec(**q) for q in data.validated_data["questions"]])
+        with transaction.atomic():
+            revise_survey(survey, specs=[QuestionSpec(**q) for q in data.validated_data["questions"]])
+            record_audit(
+                actor=request.user,
+                action=AuditAction.SURVEY_CHANGED,
+                obj=survey,
+                detail={"change": "questions"},
+                request=request,
+            )
         return Response(SurveyOutputSerializer(_survey(code)).data)

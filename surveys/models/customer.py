@@ -1,5 +1,7 @@
 """Surveys, contacts, invitations, responses and answers (SCORING.md §1)."""
 
+import hashlib
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ __all__ = [
     "SurveyVersion",
     "WebhookDelivery",
     "mask_phone",
+    "phone_digest",
 ]
 
 # SCORING.md §1: the pair scale of expectation/experience items.
@@ -109,6 +112,9 @@ class SurveyVersion(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions", verbose_name=_("survey"))
     number = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Bumped whenever an unanswered version's questions are edited in place: with the id and
+    # ``created_at`` it keys the per-process question cache (``selectors.form_questions``).
+    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
 
     class Meta:
         ordering = ["survey", "-number"]
@@ -284,9 +290,14 @@ class Invitation(models.Model):
 
 
 class OptOut(models.Model):
-    """A phone number that asked never to be surveyed again (issue 4: for good)."""
+    """A phone number that asked never to be surveyed again (issue 4: for good).
 
-    phone = models.CharField(_("phone"), max_length=32, unique=True)
+    Only a hash of the number is kept (issue 9), so the opt-out outlives the retention period
+    and an erasure request; ``phone_hint`` keeps the masked form for people to recognise.
+    """
+
+    phone_hash = models.CharField(_("phone hash"), max_length=64, unique=True)
+    phone_hint = models.CharField(_("phone (masked)"), max_length=32, blank=True)
     keyword = models.CharField(_("keyword"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("opted out"), default=timezone.now)
 
@@ -295,12 +306,17 @@ class OptOut(models.Model):
         verbose_name_plural = _("opt-outs")
 
     def __str__(self) -> str:
-        return mask_phone(self.phone)
+        return self.phone_hint or self.phone_hash[:12]
 
     @property
     def masked_phone(self) -> str:
-        """The phone with all but the last four digits hidden."""
-        return mask_phone(self.phone)
+        """The phone with all but the last four digits hidden (blank once erased)."""
+        return self.phone_hint
+
+
+def phone_digest(phone: str) -> str:
+    """The stored form of an opted-out number: SHA-256 of the number as the channels see it."""
+    return hashlib.sha256(f"opt-out:{phone.strip()}".encode()).hexdigest()
 
 
 class WebhookDelivery(models.Model):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from surveys import sms
-from surveys.models import Contact, Invitation, OptOut, SmsMessage
+from surveys.models import Contact, Invitation, OptOut, SmsMessage, phone_digest
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_a_second_contact_of_the_same_customer_is_quarantined(integrator, agent_
 
 
 def test_an_opted_out_customer_is_not_invited(integrator, agent_a):
-    OptOut.objects.create(phone=PHONE)
+    OptOut.objects.create(phone_hash=phone_digest(PHONE))
     assert _post(integrator, _contact()).json()["invitation"]["decision_reason"] == "opt-out"
 
 

@@ -6,9 +6,11 @@ from django.urls import reverse
 
 from satisfaction import services as scoring_services
 from satisfaction.models import ScoreSnapshot
-from surveys.models import Answer, Item, Response, Survey
+from surveys.admin import QUESTION_FIELDS
+from surveys.models import Answer, Invitation, Item, Response, Survey
+from surveys.selectors import form_questions
 from surveys.survey_templates import KANO_CODE, POST_CALL_CODE, QuestionSpec, revise_survey
-from tests.factories import ContactFactory, UserFactory
+from tests.factories import ContactFactory, InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,35 @@ def test_revising_an_unanswered_survey_edits_it_in_place():
     survey = Survey.objects.get(code=KANO_CODE)
     version = revise_survey(survey, specs=[QuestionSpec(Item.CSAT, "How satisfied?", "满意吗？")])
     assert version.number == 1 and version.questions.count() == 1
+
+
+def _as_a_new_request_reads_it(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_related("survey_version").get(pk=invitation.pk)
+
+
+def test_an_edit_in_place_is_asked_at_once_though_forms_are_cached_per_process():
+    invitation = InvitationFactory()
+    assert form_questions(invitation)[0].item == Item.CSAT
+    revise_survey(invitation.survey, specs=[QuestionSpec(Item.NPS, "Recommend us?", "推荐吗？")])
+    assert [q.item for q in form_questions(_as_a_new_request_reads_it(invitation))] == [Item.NPS]
+
+
+def test_an_admin_edit_of_an_unanswered_version_is_asked_at_once(admin_client):
+    invitation = InvitationFactory()
+    version = invitation.survey_version
+    questions = form_questions(invitation, channel="web")
+    data = {"questions-TOTAL_FORMS": len(questions), "questions-INITIAL_FORMS": len(questions)}
+    for index, question in enumerate(version.questions.order_by("position")):
+        data |= {f"questions-{index}-id": question.pk, f"questions-{index}-version": version.pk}
+        for name in ("position", *QUESTION_FIELDS):
+            value = getattr(question, name)
+            if value is not None and value is not False:
+                data[f"questions-{index}-{name}"] = "on" if value is True else value
+    data["questions-0-text_en"] = "How happy are you with this call?"
+    saved = admin_client.post(reverse("admin:surveys_surveyversion_change", args=[version.pk]), data)
+    assert saved.status_code == 302
+    fresh = form_questions(_as_a_new_request_reads_it(invitation))
+    assert fresh[0].text_en == "How happy are you with this call?"
 
 
 def test_revising_an_answered_survey_makes_a_new_version_and_old_answers_keep_theirs():

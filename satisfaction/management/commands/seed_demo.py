@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from agents.demo import seed_operations
 from satisfaction.demo import DEFAULT_SEED, DEMO_PASSWORD, DEMO_SIZES, seed_demo
+from surveys.demo import seed_channels
 from surveys.pulse_demo import seed_pulses
 
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         extra |= seed_pulses(
             rng=random.Random(f"{seed}:pulses"), end=summary.end_date, strained_teams=summary.strained_teams
         )
+        extra |= seed_channels(rng=random.Random(f"{seed}:channels"), end=summary.end_date)
         self.stdout.write("Computing the score snapshots ...")
         call_command("compute_scores", "--full", stdout=self.stdout)
         elapsed = time.monotonic() - started
@@ -57,7 +59,8 @@ class Command(BaseCommand):
             "contacts": summary.contacts,
             "invitations": summary.invitations,
             "responses": summary.responses,
-            "answers": summary.answers,
+            # Every answer row, the Kano answers of the channels demo (listed below too) included.
+            "answers": summary.answers + extra["kano_answers"],
         }
         for name, count in {**counts, **extra}.items():
             self.stdout.write(f"  {name:<22} {count:>9,}")

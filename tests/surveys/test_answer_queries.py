@@ -1,0 +1,88 @@
+"""Queries per stored answer on every channel (bench/ingest.py): pinned so that they cannot creep back.
+
+Counted inside the test's transaction, so the answer's own transaction shows as a SAVEPOINT and a
+RELEASE. A later answer of a web survey, for instance: the invitation by token, then savepoint,
+the invitation locked with its response, one upsert of the answers, the invitation's position,
+the response's site codes, one insert of stale marks, release. The form is cached per process.
+"""
+
+import json
+
+import pytest
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from surveys.channels.signatures import hmac_signature
+from surveys.models import Answer
+from surveys.selectors import form_questions
+from tests.factories import IntegrationFactory, InvitationFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = "twilio-auth-token-for-tests"
+WEB_ANSWER_QUERIES = 8
+SMS_REPLY_QUERIES = 12
+IVR_EVENT_QUERIES = 11
+IVR_STEP_QUERIES = 9
+
+
+@pytest.fixture(autouse=True)
+def _twilio(settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+
+
+def _web_answer(client, invitation, question, value: str = "4"):
+    return client.post(reverse("survey-web", args=[invitation.token]), {"position": question.position, "value": value})
+
+
+def _sms_reply(client, invitation, sid: str, body: str = "4"):
+    params = {"MessageSid": sid, "From": invitation.contact.customer_phone, "Body": body}
+    signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
+    return client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_a_web_answer_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    invitation = InvitationFactory()
+    first, second = form_questions(invitation)[:2]
+    assert _web_answer(client, invitation, first).status_code == 302
+    with django_assert_max_num_queries(WEB_ANSWER_QUERIES):
+        assert _web_answer(client, invitation, second).status_code == 302
+    assert Answer.objects.filter(response__contact=invitation.contact).count() == 2
+
+
+def test_an_sms_reply_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    invitation = InvitationFactory(channel="sms")
+    assert _sms_reply(client, invitation, "SM-first").status_code == 200
+    # The SMS form has skip logic (a comment after a low csat), so the answers are read twice.
+    with django_assert_max_num_queries(SMS_REPLY_QUERIES):
+        reply = _sms_reply(client, invitation, "SM-second")
+    assert "Compared with what you expected" in reply.content.decode()
+    assert Answer.objects.filter(response__contact=invitation.contact).count() == 2
+
+
+def test_an_ivr_event_stores_all_its_digits_in_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    integration = IntegrationFactory()
+    invitation = InvitationFactory(channel="ivr")
+    digits = "4" * (len(form_questions(invitation)) - 1) + "1"
+    body = json.dumps({"event_id": "E1", "contact_id": invitation.contact.external_id, "digits": digits}).encode()
+    url = reverse("ivr-event", args=[integration.name])
+    signature = hmac_signature(integration.secret, body)
+    with django_assert_max_num_queries(IVR_EVENT_QUERIES):
+        posted = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE_SHA256=signature)
+    assert posted.status_code == 201 and posted.json() == {"duplicate": False, "completed": True}
+    assert Answer.objects.filter(response__contact=invitation.contact).count() == len(digits)
+
+
+def test_an_ivr_keypad_step_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    invitation = InvitationFactory(channel="ivr")
+    first, second = form_questions(invitation)[:2]
+
+    def step(question, sid):
+        path = reverse("ivr-twilio-voice", args=[invitation.token]) + f"?q={question.position}&p=1"
+        params = {"CallSid": sid, "Digits": "4"}
+        signature = RequestValidator(TOKEN).compute_signature("http://testserver" + path, params)
+        return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    assert step(first, "CA1").status_code == 200
+    with django_assert_max_num_queries(IVR_STEP_QUERIES):
+        assert step(second, "CA1").status_code == 200
+    assert Answer.objects.filter(response__contact=invitation.contact).count() == 2
