@@ -11,6 +11,7 @@ from agents.models import Role
 from dashboards import charts, exports, selectors
 from dashboards.filters import DashboardFilters
 from satisfaction import scoping
+from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import NotFound
 from surveys.pulse_selectors import COPC_VISION_TARGET_PCT
 
@@ -105,7 +106,12 @@ def me(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact(request: HttpRequest, external_id: str) -> HttpResponse:
     detail = selectors.contact_detail(request.user, external_id)
+    record_audit(actor=request.user, action=AuditAction.PERSONAL_DATA_VIEWED, obj=detail.contact, request=request)
     return render(request, "dashboards/contact.html", {"detail": detail})
+
+
+# Tables with a row per contact or case (customers' comments, agents' grievances): exports are audited.
+PERSONAL_TABLES = frozenset({"contacts", "mismatches", "tickets", "cases"})
 
 
 @login_required
@@ -117,4 +123,13 @@ def export(request: HttpRequest, page: str, table: str, fmt: str) -> HttpRespons
     tables = PAGES[page](request, filters).tables
     if table not in tables:
         raise NotFound()
+    if table in PERSONAL_TABLES:
+        record_audit(
+            actor=request.user,
+            action=AuditAction.PERSONAL_DATA_EXPORTED,
+            object_type="dashboards.export",
+            object_id=f"{page}/{table}.{fmt}",
+            detail={"rows": len(tables[table].rows), "query": request.GET.urlencode()},
+            request=request,
+        )
     return exports.table_response(tables[table], fmt=fmt, filename=f"{page}-{table}-{filters.start}-{filters.end}")

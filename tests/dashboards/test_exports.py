@@ -70,3 +70,15 @@ def test_agent_cannot_export_team_dashboards(client, centre):
     assert _export(client, "balance", "ranking", "csv").status_code == 403
     rows = _csv(_export(client, "me", "comparison", "csv"))
     assert len(rows) == 3
+
+
+def test_exports_of_contacts_are_audited_and_figure_tables_are_not(client, centre):
+    from satisfaction.models import AuditAction, AuditEvent
+
+    admin = centre.users["admin"]
+    client.force_login(admin)
+    assert _export(client, "customer", "contacts", "csv", "team=team-a&agent=TEAM-A-0").status_code == 200
+    assert _export(client, "customer", "children", "csv", "site=site-a").status_code == 200
+    events = list(AuditEvent.objects.filter(action=AuditAction.PERSONAL_DATA_EXPORTED))
+    assert [(e.actor, e.object_id) for e in events] == [(admin, "customer/contacts.csv")]
+    assert "agent=TEAM-A-0" in events[0].detail["query"] and events[0].detail["rows"] >= 1

@@ -144,3 +144,15 @@ def test_operations_counts_overdue_cases_of_visible_teams_only(client, centre):
     assert 'data-figure="overdue">1<' in body
     client.force_login(centre.users["admin"])
     assert 'data-figure="overdue">2<' in _text(client.get(reverse("dashboards:operations")))
+
+
+def test_opening_a_contact_is_audited_with_its_viewer(client, centre):
+    from satisfaction.models import AuditAction, AuditEvent
+
+    client.force_login(centre.users["admin"])
+    assert client.get(reverse("dashboards:contact", args=[centre.contact_a])).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.PERSONAL_DATA_VIEWED)
+    assert (event.actor, event.object_type) == (centre.users["admin"], "surveys.contact")
+    from surveys.models import Contact
+
+    assert event.object_id == str(Contact.objects.get(external_id=centre.contact_a).pk)
