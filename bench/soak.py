@@ -251,6 +251,9 @@ def main() -> None:
         [
             *(sys.executable, "-m", "gunicorn", "satisfaction.wsgi", "--bind", f"127.0.0.1:{port}"),
             *("--workers", "2", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"),
+            # Longer than any user's pause: a kept-alive connection closed as the client reuses it
+            # is a reset that no server behind a proxy would show (seen with gunicorn's 2 s).
+            *("--keep-alive", "10"),
         ],
         cwd=ROOT,
         env=env,

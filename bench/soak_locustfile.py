@@ -39,6 +39,18 @@ def _count(channel: str, answers: int) -> None:
         acknowledged[channel] += answers
 
 
+def _post(client, path: str, *, name: str, ok: tuple[int, ...], channel: str = "", answers: int = 0, **kwargs) -> bool:
+    """POST, mark the request failed unless its status is in ``ok``, count the answers acknowledged."""
+    with client.post(path, name=name, catch_response=True, **kwargs) as reply:
+        if reply.status_code not in ok:
+            reply.failure(f"status {reply.status_code}")
+            return False
+        reply.success()
+    if channel:
+        _count(channel, answers)
+    return True
+
+
 @events.test_stop.add_listener
 def _write_result(**_kwargs) -> None:
     with open(os.environ["SOAK_RESULT"], "w", encoding="utf-8") as out:
@@ -60,19 +72,17 @@ class WebRespondent(HttpUser):
         self.client.get(f"/s/{token}", name="/s/<token> (open)", headers=SECURE)
         for question in form:
             value = {"fcr": "yes", "comment": "fine", "nps": "9"}.get(question["item"], "4")
-            with self.client.post(
+            _post(
+                self.client,
                 f"/s/{token}",
-                data={"position": question["position"], "value": value},
                 name="/s/<token> (answer)",
+                ok=(200, 302),
+                channel="web",
+                answers=1,
+                data={"position": question["position"], "value": value},
                 headers=SECURE,
                 allow_redirects=False,
-                catch_response=True,
-            ) as reply:
-                if reply.status_code in (200, 302):
-                    _count("web", 1)
-                    reply.success()
-                else:
-                    reply.failure(f"status {reply.status_code}")
+            )
 
 
 class SmsProvider(HttpUser):
@@ -95,14 +105,18 @@ class SmsProvider(HttpUser):
             params = {"MessageSid": f"SM{job['token'][:20]}{number}", "From": job["phone"], "Body": item}
             headers = {**SECURE, "X-Twilio-Signature": self.validator.compute_signature(url, params)}
             for attempt in range(2 if number % RETRY_EVERY == 0 else 1):
-                with self.client.post(
-                    "/hooks/sms/twilio/", data=params, headers=headers, name="/hooks/sms/twilio/", catch_response=True
-                ) as reply:
-                    if reply.status_code == 200:
-                        _count("sms", 1 if attempt == 0 else 0)
-                        reply.success()
-                    else:
-                        reply.failure(f"status {reply.status_code}")
+                path = "/hooks/sms/twilio/"
+                answers = 1 if attempt == 0 else 0
+                _post(
+                    self.client,
+                    path,
+                    name=path,
+                    ok=(200,),
+                    channel="sms",
+                    answers=answers,
+                    data=params,
+                    headers=headers,
+                )
 
 
 class IvrPlatform(HttpUser):
@@ -124,18 +138,16 @@ class IvrPlatform(HttpUser):
             "X-Signature-SHA256": "sha256=" + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest(),
         }
         for attempt in range(2 if job["retry"] else 1):
-            with self.client.post(
+            _post(
+                self.client,
                 f"/hooks/ivr/events/{PLAN['ivr_integration']}/",
+                name="/hooks/ivr/events/<integration>/",
+                ok=(200, 201),
+                channel="ivr",
+                answers=job["answers"] if attempt == 0 else 0,
                 data=body,
                 headers=headers,
-                name="/hooks/ivr/events/<integration>/",
-                catch_response=True,
-            ) as reply:
-                if reply.status_code in (200, 201):
-                    _count("ivr", job["answers"] if attempt == 0 else 0)
-                    reply.success()
-                else:
-                    reply.failure(f"status {reply.status_code}")
+            )
 
 
 class TelephonyPlatform(HttpUser):
@@ -155,15 +167,9 @@ class TelephonyPlatform(HttpUser):
             "preferred_channel": "web",
         }
         headers = {**SECURE, "Authorization": f"Bearer {PLAN['api_token']}"}
-        with self.client.post(
-            "/api/v1/contacts/", json=body, headers=headers, name="/api/v1/contacts/", catch_response=True
-        ) as reply:
-            if reply.status_code == 201:
-                with _lock:
-                    contacts_posted["created"] += 1
-                reply.success()
-            else:
-                reply.failure(f"status {reply.status_code}")
+        if _post(self.client, "/api/v1/contacts/", name="/api/v1/contacts/", ok=(201,), json=body, headers=headers):
+            with _lock:
+                contacts_posted["created"] += 1
 
 
 class Supervisor(HttpUser):
