@@ -4,8 +4,10 @@ database into 503 (issue 9)."""
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -70,10 +72,14 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class RejectNulMiddleware:
-    """A NUL character in the path or query string is refused with 400 (issue 9's fuzzing).
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
-    PostgreSQL cannot hold one, so a filter on it would otherwise end in a 500.
+
+class RejectNulMiddleware:
+    """A NUL character in the path, the query string or a form body is refused with 400 (issue 9).
+
+    PostgreSQL cannot hold one, so a filter or an insert with it would otherwise end in a 500.
+    Form bodies are what webhooks (Twilio) and survey pages post; uploaded files are left alone.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -82,4 +88,13 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info or any("\x00" in k or "\x00" in v for k, v in request.GET.items()):
             return HttpResponse(_("The address contains a NUL character."), status=400, content_type="text/plain")
+        if request.content_type in FORM_TYPES and _form_has_nul(request):
+            return HttpResponse(_("The form contains a NUL character."), status=400, content_type="text/plain")
         return self.get_response(request)
+
+
+def _form_has_nul(request: HttpRequest) -> bool:
+    try:
+        return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+    except (RequestDataTooBig, TooManyFieldsSent, UnicodeDecodeError, MultiPartParserError):
+        return False  # the view's own handling answers these

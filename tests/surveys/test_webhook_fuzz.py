@@ -136,3 +136,32 @@ def test_a_replayed_event_is_taken_once(client, ivr_invitation):
         again = client.post("/hooks/ivr/events/acme-ivr/", raw, content_type="application/json", **headers)
         assert again.status_code == 200 and again.json()["duplicate"] is True
     assert _rows() == after_first
+
+
+@pytest.mark.parametrize("field", ["contact_id", "event_id"])
+def test_a_nul_character_in_an_ivr_event_is_a_400_with_the_reason(client, ivr_invitation, field):
+    event = {"event_id": "E-nul", "contact_id": ivr_invitation.contact.external_id, "digits": "4", field: "\x00"}
+    raw = json.dumps(event).encode()
+    headers = {"HTTP_X_SIGNATURE_SHA256": hmac_signature("integration-secret-for-tests", raw)}
+    response = client.post("/hooks/ivr/events/acme-ivr/", raw, content_type="application/json", **headers)
+    assert response.status_code == 400
+    assert "NUL" in json.dumps(response.json()["error"]["details"])
+    assert not WebhookDelivery.objects.exists() and not Answer.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["Body", "From", "MessageSid"])
+def test_a_nul_character_in_an_sms_form_is_a_400_and_nothing_is_written(client, field):
+    params = {"MessageSid": "SM-nul", "From": "+8613812345678", "Body": "5"}
+    params[field] += "\x00"
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
+    response = client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert response.status_code == 400 and b"NUL" in response.content
+    assert _rows() == (0, 0, 0, 0)
+
+
+def test_a_nul_character_in_a_survey_answer_is_a_400_and_nothing_is_written(client):
+    invitation = InvitationFactory(channel="web")
+    url = reverse("survey-web", args=[invitation.token])
+    position = client.get(url).context["question"].position
+    assert client.post(url, {"position": position, "value": "5\x00"}).status_code == 400
+    assert _rows() == (0, 0, 0, 0)
