@@ -86,7 +86,7 @@ def test_anonymity_k_below_three_is_refused():
 def test_email_url_names_the_smtp_server():
     code = (
         "import json, django; from django.conf import settings; django.setup();"
-        "print(json.dumps([settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER]))"
+        "s = settings; print(json.dumps([s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_HOST_USER]))"
     )
     done = _run(code, {"EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587"})
     assert json.loads(done.stdout.strip().splitlines()[-1]) == ["smtp.example.com", 587, True, "mailer"]
