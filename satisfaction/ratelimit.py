@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from satisfaction.rediscache import redis_client
+
 logger = logging.getLogger(__name__)
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,8 +49,7 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int 
     window = int(now // rate.seconds)
     key = f"ratelimit:{scope}:{ident}:{window}"
     try:
-        cache.add(key, 0, rate.seconds + 1)
-        count = cache.incr(key)
+        count = _count(key, ttl=rate.seconds + 1)
     except CACHE_ERRORS:
         logger.warning("Rate limit %s skipped: the cache is unreachable.", scope)
         return None
@@ -58,6 +59,20 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int 
     if count <= rate.requests:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def _count(key: str, *, ttl: int) -> int:
+    """Add one to the window's counter: one Redis round trip (INCR and EXPIRE NX pipelined)."""
+    found = redis_client(key)
+    if found is None:
+        cache.add(key, 0, ttl)
+        return cache.incr(key)
+    client, full_key = found
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(full_key)
+    pipe.expire(full_key, ttl, nx=True)
+    count, _expiry_set = pipe.execute()
+    return count
 
 
 def client_address(request: HttpRequest) -> str:

@@ -1,25 +1,26 @@
 """Storing customers' answers from every channel (DESIGN.md flow 2): once, durably, before any task.
 
 Each call locks the invitation, records the webhook delivery first (its unique key turns a retried
-delivery into a no-op), writes the answers, marks the response's score chunks stale in the same
-transaction, and queues the recompute and comment classification only after commit, so a down
-Redis loses nothing: the beat sweeps pick the stale chunks up.
+delivery into a no-op: INSERT ... ON CONFLICT DO NOTHING), writes the answers, marks the response's
+score chunks stale in the same transaction, and queues the recompute and comment classification
+only after commit, so a down Redis loses nothing: the beat sweeps pick the stale chunks up.
 """
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Invitation, Item, Question, Response, WebhookDelivery
-from surveys.selectors import answers_so_far, form_questions, skip_logic_answers
-from surveys.services import mark_responses_stale, schedule_comment_classification
-from surveys.survey_flow import next_question
+from surveys.selectors import form_questions, skip_logic_answers
+from surveys.services import mark_response_stale, schedule_comment_classification
+from surveys.survey_flow import AnswerKey, next_question
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,21 @@ class Recorded:
     completed: bool
 
 
-def claim_delivery(delivery: Delivery, *, invitation: Invitation | None) -> bool:
-    """Insert the delivery's row; False when it was already recorded (a retry)."""
-    try:
-        with transaction.atomic():
-            WebhookDelivery.objects.create(
-                provider=delivery.provider,
-                delivery_id=delivery.delivery_id,
-                kind=delivery.kind,
-                invitation=invitation,
-            )
-    except IntegrityError:
-        return False
-    return True
+def claim_delivery(delivery: Delivery, *, invitation: Invitation | None, now: dt.datetime | None = None) -> bool:
+    """Insert the delivery's row; False when it was already recorded (a retry).
+
+    INSERT ... ON CONFLICT DO NOTHING: a retry raises nothing, so no savepoint is needed and the
+    caller's transaction goes on. A concurrent duplicate waits for the first one's commit.
+    """
+    sql = (
+        f"INSERT INTO {WebhookDelivery._meta.db_table} (provider, delivery_id, kind, invitation_id, received_at)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id"
+    )
+    received = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [delivery.provider, delivery.delivery_id, delivery.kind, invitation.pk if invitation else None, received]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def record_answers(
@@ -75,66 +78,86 @@ def record_answers(
     ``passed_up_to`` moves past questions left unanswered (a skipped comment, a keypad timeout).
     ``form`` is the invitation's form when the caller has read it already (the channels all have).
     """
+    with transaction.atomic():
+        return record_locked_answers(
+            _locked_invitation(invitation_id),
+            values=values,
+            passed_up_to=passed_up_to,
+            delivery=delivery,
+            now=now,
+            form=form,
+        )
+
+
+def record_locked_answers(
+    invitation: Invitation,
+    *,
+    values: list[AnswerValue],
+    passed_up_to: int | None = None,
+    delivery: Delivery | None = None,
+    now: dt.datetime | None = None,
+    form: Sequence[Question] | None = None,
+    answers: dict[AnswerKey, float | None] | None = None,
+) -> Recorded:
+    """``record_answers`` for a caller that locked the invitation in its own transaction.
+
+    The invitation must come from ``locked_invitation_query`` (locked, with its contact and the
+    contact's response) inside ``transaction.atomic``; ``Conflict`` rolls that transaction back.
+    ``answers`` are the skip-logic answers the caller read under the same lock, if it did.
+    """
     now = now or timezone.now()
-    claimed = delivery is None
-    try:
-        with transaction.atomic():
-            invitation = _locked_invitation(invitation_id)
-            if not claimed:
-                # The transaction's first write, without a savepoint: a unique violation here can
-                # only mean the delivery was recorded before, and rolls back nothing else.
-                WebhookDelivery.objects.create(
-                    provider=delivery.provider,
-                    delivery_id=delivery.delivery_id,
-                    kind=delivery.kind,
-                    invitation=invitation,
-                )
-                claimed = True
-            if not invitation.is_open(now):
-                raise Conflict(_("This survey is closed."))
-            if form is None:
-                form = form_questions(invitation)
-            response = _response_for(invitation, now=now)
-            _store_answers(response, values)
-            positions = [a.question.position for a in values]
-            if passed_up_to is not None:
-                positions.append(passed_up_to)
-            invitation.last_position = max([invitation.last_position, *positions])
-            invitation.reasks = 0
-            following = next_question(
-                form, answers=skip_logic_answers(invitation, form=form), after=invitation.last_position
-            )
-            if following is None:
-                invitation.completed_at = now
-            if invitation.delivered_at is None:
-                # An answer proves delivery even when the provider's callback never came.
-                invitation.delivered_at = now
-                invitation.status = Invitation.Status.DELIVERED
-            invitation.save(update_fields=["last_position", "reasks", "completed_at", "delivered_at", "status"])
-            if values:
-                mark_responses_stale([response])
-                transaction.on_commit(schedule_recompute)
-                if any(a.question.item == Item.COMMENT and a.text for a in values):
-                    transaction.on_commit(schedule_comment_classification)
-    except IntegrityError:
-        if claimed:
-            raise
-        return _already_recorded(invitation_id, form=form)
+    if form is None:
+        form = form_questions(invitation)
+    # The delivery is the first write: a retry ends here with nothing written.
+    if delivery is not None and not claim_delivery(delivery, invitation=invitation, now=now):
+        known = skip_logic_answers(invitation, form=form) if answers is None else answers
+        following = next_question(form, answers=known, after=invitation.last_position)
+        return Recorded(invitation, duplicate=True, next_question=following, completed=following is None)
+    if not invitation.is_open(now):
+        raise Conflict(_("This survey is closed."))
+    known = dict(skip_logic_answers(invitation, form=form) if answers is None else answers)
+    response = _response_for(invitation, now=now)
+    _store_answers(response, values)
+    for value in values:
+        known[(value.question.item, value.question.dimension)] = value.value
+    positions = [a.question.position for a in values]
+    if passed_up_to is not None:
+        positions.append(passed_up_to)
+    invitation.last_position = max([invitation.last_position, *positions])
+    invitation.reasks = 0
+    following = next_question(form, answers=known, after=invitation.last_position)
+    if following is None:
+        invitation.completed_at = now
+    if invitation.delivered_at is None:
+        # An answer proves delivery even when the provider's callback never came.
+        invitation.delivered_at = now
+        invitation.status = Invitation.Status.DELIVERED
+    invitation.save(update_fields=["last_position", "reasks", "completed_at", "delivered_at", "status"])
+    if values:
+        mark_response_stale(response)
+        transaction.on_commit(schedule_recompute)
+        if any(a.question.item == Item.COMMENT and a.text for a in values):
+            transaction.on_commit(schedule_comment_classification)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
 
 
+def locked_invitation_query() -> QuerySet[Invitation]:
+    """Invitations locked (their row only) with the version, the contact and the contact's response if any.
+
+    One statement finds, locks and joins what storing an answer needs; callers add the lookup.
+    """
+    return Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
+
+
+def locked_invitation_for_token(token: str) -> Invitation | None:
+    """``selectors.invitation_for_token``, locked for an answer (inside ``transaction.atomic``)."""
+    if not token:
+        return None
+    return locked_invitation_query().filter(token=token).exclude(status=Invitation.Status.SKIPPED).first()
+
+
 def _locked_invitation(invitation_id: int) -> Invitation:
-    """The invitation, locked (its row only), with its contact and the contact's response if any."""
-    return Invitation.objects.select_for_update(of=("self",)).select_related("contact__response").get(pk=invitation_id)
-
-
-def _already_recorded(invitation_id: int, *, form: Sequence[Question] | None) -> Recorded:
-    """What a retried delivery answers: where the survey stands, with nothing written."""
-    invitation = Invitation.objects.select_related("survey_version").get(pk=invitation_id)
-    if form is None:
-        form = form_questions(invitation)
-    following = next_question(form, answers=answers_so_far(invitation), after=invitation.last_position)
-    return Recorded(invitation, duplicate=True, next_question=following, completed=following is None)
+    return locked_invitation_query().get(pk=invitation_id)
 
 
 def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:

@@ -5,7 +5,7 @@ import functools
 from collections.abc import Sequence
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, phone_digest
 from surveys.survey_flow import AnswerKey, channel_form
@@ -74,11 +74,13 @@ def skip_logic_answers(invitation: Invitation, *, form: Sequence[Question]) -> d
     return answers_so_far(invitation)
 
 
-def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
-    """The newest SMS survey still waiting for this number's replies."""
+def open_sms_invitation(
+    phone: str, *, now: dt.datetime, query: QuerySet[Invitation] | None = None
+) -> Invitation | None:
+    """The newest SMS survey still waiting for this number's replies (from ``query``: e.g. locked)."""
+    query = Invitation.objects.select_related("survey_version") if query is None else query
     return (
-        Invitation.objects.select_related("survey_version")
-        .filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
+        query.filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
         .filter(Q(status=Invitation.Status.SENT) | Q(status=Invitation.Status.DELIVERED))
         .filter(expires_at__gt=now)
         .order_by("-created_at")
