@@ -178,7 +178,53 @@ def _warm_up(base: str) -> None:
             session.get(base + "/s/warm-up-unknown-token", timeout=30)
 
 
-def _run_phase(name: str, jobs: list, send, seconds: float) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used (Linux /proc; 0 for a process gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuProbe:
+    """CPU used by gunicorn (master and workers), the PostgreSQL backends of the bench database and
+    this load generator: on shared cores, CPU per request is steadier than throughput."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def _server_pids(self) -> list[int]:
+        pids = [self.server_pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return pids
+
+    def _db_pids(self) -> list[int]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def read(self) -> dict[str, float]:
+        return {
+            "server": _cpu_seconds(self._server_pids()),
+            "db": _cpu_seconds(self._db_pids()),
+            "client": time.process_time(),
+        }
+
+
+def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe) -> dict:
     """Run ``send(session, job)`` from 20 threads until the jobs or the time run out."""
     import requests
 
@@ -203,12 +249,16 @@ def _run_phase(name: str, jobs: list, send, seconds: float) -> dict:
                     counts["errors"] += 0 if ok else 1
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    cpu_before = probe.read()
     began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    # Database backends are read after the phase too: a connection opened during it counts from its start.
+    cpu_after = probe.read()
+    cpu_ms = {k: (cpu_after[k] - cpu_before[k]) * 1000 / max(counts["requests"], 1) for k in cpu_after}
     latencies.sort()
     return {
         "name": name,
@@ -218,6 +268,7 @@ def _run_phase(name: str, jobs: list, send, seconds: float) -> dict:
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan"),
         "answers": counts["answers"],
         "errors": counts["errors"],
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -289,11 +340,12 @@ def main() -> None:
                 reply = session.post(base + "/hooks/ivr/events/bench-ivr/", data=body, headers=headers, timeout=10)
                 yield started, len(form) if attempt == 0 else 0, reply.status_code in (200, 201)
 
+        probe = CpuProbe(server.pid)
         results = [
-            _run_phase("bare view", list(range(10**7)), bare, seconds),
-            _run_phase("web", plan["web"], web, seconds),
-            _run_phase("sms", plan["sms"], sms, seconds),
-            _run_phase("ivr", plan["ivr"], ivr, seconds),
+            _run_phase("bare view", list(range(10**7)), bare, seconds, probe),
+            _run_phase("web", plan["web"], web, seconds, probe),
+            _run_phase("sms", plan["sms"], sms, seconds, probe),
+            _run_phase("ivr", plan["ivr"], ivr, seconds, probe),
         ]
     finally:
         server.terminate()
@@ -310,6 +362,14 @@ def main() -> None:
         print(
             f"{r['name']:<10} {r['answers_per_s']:>10.0f} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} "
             f"{r['p99_ms']:>8.1f} {r['answers_per_s'] / baseline:>6.2f} {r['errors']:>6}"
+        )
+    print("CPU ms per request (gunicorn / PostgreSQL / load generator), and gunicorn's per answer:")
+    for r in results:
+        cpu = r["cpu_ms"]
+        per_answer = cpu["server"] * r["requests_per_s"] / r["answers_per_s"] if r["answers_per_s"] else float("nan")
+        print(
+            f"{r['name']:<10} {cpu['server']:>6.2f} / {cpu['db']:>5.2f} / {cpu['client']:>5.2f}"
+            f"   per answer {per_answer:>5.2f}"
         )
     expected = sum(r["answers"] for r in results[1:])
     stored = Answer.objects.count()

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -61,18 +62,23 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int 
     return max(1, math.ceil((window + 1) * rate.seconds - now))
 
 
+# INCR, and EXPIRE on the window's first request: atomic, one command, one round trip.
+COUNT_SCRIPT = Script(
+    None,
+    b"local count = redis.call('INCR', KEYS[1]) "
+    b"if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    b"return count",
+)
+
+
 def _count(key: str, *, ttl: int) -> int:
-    """Add one to the window's counter: one Redis round trip (INCR and EXPIRE NX pipelined)."""
+    """Add one to the window's counter: one Redis round trip (a script run by its digest)."""
     found = redis_client(key)
     if found is None:
         cache.add(key, 0, ttl)
         return cache.incr(key)
     client, full_key = found
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(full_key)
-    pipe.expire(full_key, ttl, nx=True)
-    count, _expiry_set = pipe.execute()
-    return count
+    return COUNT_SCRIPT(keys=[full_key], args=[ttl], client=client)
 
 
 def client_address(request: HttpRequest) -> str:

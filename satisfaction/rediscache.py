@@ -14,5 +14,11 @@ def redis_client(key: str) -> tuple[redis.Redis, str] | None:
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    full_key = backend.make_and_validate_key(key)
-    return backend._cache.get_client(full_key, write=True), full_key
+    # make_key, not make_and_validate_key: the keys here are our own, and validation walks every character.
+    full_key = backend.make_key(key)
+    # One client per cache connection (get_client builds a new one each call); the pool is shared anyway.
+    cache_client = backend._cache
+    client = getattr(cache_client, "_satisfaction_write_client", None)
+    if client is None:
+        client = cache_client._satisfaction_write_client = cache_client.get_client(full_key, write=True)
+    return client, full_key
