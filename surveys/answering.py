@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict
+from satisfaction.querycache import ReusableQuery
 from satisfaction.tasks import schedule_recompute
-from surveys.models import Answer, Invitation, Item, Question, Response, WebhookDelivery
-from surveys.selectors import form_questions, skip_logic_answers
+from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
+from surveys.selectors import form_questions, open_sms_invitations, skip_logic_answers
 from surveys.services import mark_response_stale, schedule_comment_classification
 from surveys.survey_flow import AnswerKey, next_question
 
@@ -132,7 +133,7 @@ def record_locked_answers(
         # An answer proves delivery even when the provider's callback never came.
         invitation.delivered_at = now
         invitation.status = Invitation.Status.DELIVERED
-    invitation.save(update_fields=["last_position", "reasks", "completed_at", "delivered_at", "status"])
+    _save_progress(invitation)
     if values:
         mark_response_stale(response)
         transaction.on_commit(schedule_recompute)
@@ -149,19 +150,45 @@ def locked_invitation_query() -> QuerySet[Invitation]:
     return Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
 
 
+# The lookups every answer makes, compiled once per process (satisfaction/querycache.py).
+_BY_PK = ReusableQuery(lambda pk: locked_invitation_query().filter(pk=pk), kinds=(int,))
+_BY_TOKEN = ReusableQuery(
+    lambda token: locked_invitation_query().exclude(status=Invitation.Status.SKIPPED).filter(token=token), kinds=(str,)
+)
+_BY_IVR_CONTACT = ReusableQuery(
+    lambda external_id: (
+        locked_invitation_query()
+        .filter(contact__external_id=external_id, channel=Channel.IVR)
+        .exclude(status=Invitation.Status.SKIPPED)
+    ),
+    kinds=(str,),
+)
+_BY_SMS_PHONE = ReusableQuery(
+    lambda phone, now: open_sms_invitations(phone, now=now, query=locked_invitation_query()),
+    kinds=(str, dt.datetime),
+)
+
+
 def locked_invitation_for_token(token: str) -> Invitation | None:
     """``selectors.invitation_for_token``, locked for an answer (inside ``transaction.atomic``)."""
-    if not token:
-        return None
-    # get(), not first(): the token is unique, and an ORDER BY is one more thing to compile and plan.
-    try:
-        return locked_invitation_query().exclude(status=Invitation.Status.SKIPPED).get(token=token)
-    except Invitation.DoesNotExist:
-        return None
+    return _BY_TOKEN.first(token) if token else None
+
+
+def locked_ivr_invitation(external_id: str) -> Invitation | None:
+    """The IVR survey of the contact with this external id, locked for its answers."""
+    return _BY_IVR_CONTACT.first(external_id)
+
+
+def locked_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
+    """``selectors.open_sms_invitation``, locked for the reply's answer."""
+    return _BY_SMS_PHONE.first(phone, now)
 
 
 def _locked_invitation(invitation_id: int) -> Invitation:
-    return locked_invitation_query().get(pk=invitation_id)
+    invitation = _BY_PK.first(invitation_id)
+    if invitation is None:
+        raise Invitation.DoesNotExist(invitation_id)
+    return invitation
 
 
 def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
@@ -181,6 +208,25 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         team_id=contact.team_id,
         site_id=contact.site_id,
     )
+
+
+def _save_progress(invitation: Invitation) -> None:
+    """``invitation.save(update_fields=[...])`` for the fields an answer moves, without compiling it each time."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {Invitation._meta.db_table}"
+        " SET last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s WHERE id = %s"
+    )
+    params = [
+        invitation.last_position,
+        invitation.reasks,
+        adapt(invitation.completed_at),
+        adapt(invitation.delivered_at),
+        invitation.status,
+        invitation.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _store_answers(response: Response, values: list[AnswerValue]) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict, NotFound, ValidationFailed
-from surveys.answering import AnswerValue, Delivery, locked_invitation_query, record_answers, record_locked_answers
+from surveys.answering import AnswerValue, Delivery, locked_ivr_invitation, record_answers, record_locked_answers
 from surveys.models import Channel, Integration, Invitation, Question
 from surveys.selectors import LinkState, form_questions, link_state, skip_logic_answers
 from surveys.survey_flow import map_keypad_answers, next_question, parse_keypad
@@ -106,6 +106,9 @@ def parse_ivr_event(payload: object) -> IvrEvent:
         or not all(isinstance(d, str | int) and not isinstance(d, bool) for d in digits)
     ):
         problems.append(_("digits must be a string of keys or a list of at most %(n)s answers") % {"n": MAX_DIGITS})
+    if any(isinstance(v, str) and "\x00" in v for v in (event_id, contact_id)):
+        # PostgreSQL cannot compare such text: a 400 with the reason, never a 500.
+        problems.append(_("Text may not contain NUL characters."))
     if problems:
         raise ValidationFailed(details=problems)
     return IvrEvent(event_id=event_id, contact_id=contact_id, digits=[str(d) for d in digits])
@@ -116,12 +119,7 @@ def record_ivr_event(*, integration: Integration, event: IvrEvent, now: dt.datet
     now = now or timezone.now()
     # One statement finds and locks the invitation; a bad digit raises and rolls back (nothing written).
     with transaction.atomic():
-        invitation = (
-            locked_invitation_query()
-            .filter(contact__external_id=event.contact_id, channel=Channel.IVR)
-            .exclude(status=Invitation.Status.SKIPPED)
-            .first()
-        )
+        invitation = locked_ivr_invitation(event.contact_id)
         if invitation is None or invitation.survey_version_id is None:
             raise NotFound(_("No IVR survey is open for this contact."))
         form = form_questions(invitation)

@@ -74,17 +74,21 @@ def skip_logic_answers(invitation: Invitation, *, form: Sequence[Question]) -> d
     return answers_so_far(invitation)
 
 
-def open_sms_invitation(
+def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
+    """The newest SMS survey still waiting for this number's replies."""
+    return open_sms_invitations(phone, now=now).first()
+
+
+def open_sms_invitations(
     phone: str, *, now: dt.datetime, query: QuerySet[Invitation] | None = None
-) -> Invitation | None:
-    """The newest SMS survey still waiting for this number's replies (from ``query``: e.g. locked)."""
+) -> QuerySet[Invitation]:
+    """SMS surveys still waiting for this number's replies, newest first (from ``query``: e.g. locked)."""
     query = Invitation.objects.select_related("survey_version") if query is None else query
     return (
         query.filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
         .filter(Q(status=Invitation.Status.SENT) | Q(status=Invitation.Status.DELIVERED))
         .filter(expires_at__gt=now)
         .order_by("-created_at")
-        .first()
     )
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from surveys.answering import AnswerValue, Delivery, claim_delivery, locked_invitation_query, record_locked_answers
+from surveys.answering import AnswerValue, Delivery, claim_delivery, locked_sms_invitation, record_locked_answers
 from surveys.channels.sms_backends import SmsSendError, get_backend
 from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_reply, parse_yes_no_reply
 from surveys.channels.sms_segments import sms_segments
@@ -148,7 +148,7 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
     # One transaction: the invitation found and locked in one statement, the answer stored under the
     # lock, and the reply logged before the single commit.
     with transaction.atomic():
-        invitation = open_sms_invitation(phone, now=now, query=locked_invitation_query())
+        invitation = locked_sms_invitation(phone, now=now)
         language = invitation.language if invitation else settings.LANGUAGE_CODE
         if keyword == Keyword.HELP:
             if not claim_delivery(delivery, invitation=invitation, now=now):
