@@ -198,7 +198,7 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
     except Response.DoesNotExist:
         pass
     # No savepoint needed: every channel creates the response under the invitation's lock.
-    return Response.objects.create(
+    response = Response.objects.create(
         contact=contact,
         survey_id=invitation.survey_id,
         survey_version_id=invitation.survey_version_id,
@@ -208,6 +208,8 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         team_id=contact.team_id,
         site_id=contact.site_id,
     )
+    contact.response = response  # what a later read of this invitation's answers looks at
+    return response
 
 
 def _save_progress(invitation: Invitation) -> None:
