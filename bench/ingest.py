@@ -324,7 +324,8 @@ def main() -> None:
                     "Body": "yes" if question.item == "fcr" else "4",
                 }
                 headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
-                for attempt in range(2 if number % RETRY_EVERY == 0 else 1):
+                # One text in ten, spread over the questions (not every survey's first question).
+                for attempt in range(2 if (hash(token) + number) % RETRY_EVERY == 0 else 1):
                     started = time.perf_counter()
                     reply = session.post(url, data=params, headers=headers, timeout=10)
                     yield started, 1 if attempt == 0 else 0, reply.status_code == 200
