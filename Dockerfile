@@ -7,3 +7,5 @@ COPY . .
 RUN useradd --create-home app && chown -R app /app
 USER app
 EXPOSE 8000
+# Workers, threads and timeouts: gunicorn.conf.py, shared with docker-compose and bench/ingest.py.
+CMD ["gunicorn", "--config", "gunicorn.conf.py"]

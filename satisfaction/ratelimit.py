@@ -17,8 +17,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from satisfaction.rediscache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +50,7 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int 
     window = int(now // rate.seconds)
     key = f"ratelimit:{scope}:{ident}:{window}"
     try:
-        cache.add(key, 0, rate.seconds + 1)
-        count = cache.incr(key)
+        count = _count(key, ttl=rate.seconds + 1)
     except CACHE_ERRORS:
         logger.warning("Rate limit %s skipped: the cache is unreachable.", scope)
         return None
@@ -58,6 +60,25 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int 
     if count <= rate.requests:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+# INCR, and EXPIRE on the window's first request: atomic, one command, one round trip.
+COUNT_SCRIPT = Script(
+    None,
+    b"local count = redis.call('INCR', KEYS[1]) "
+    b"if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    b"return count",
+)
+
+
+def _count(key: str, *, ttl: int) -> int:
+    """Add one to the window's counter: one Redis round trip (a script run by its digest)."""
+    found = redis_client(key)
+    if found is None:
+        cache.add(key, 0, ttl)
+        return cache.incr(key)
+    client, full_key = found
+    return COUNT_SCRIPT(keys=[full_key], args=[ttl], client=client)
 
 
 def client_address(request: HttpRequest) -> str:

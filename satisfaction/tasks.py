@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import time
 
 from celery import group, shared_task
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from satisfaction import services
+from satisfaction.rediscache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +20,7 @@ logger = logging.getLogger(__name__)
 CHUNK_LOCK_SECONDS = 600
 LOCK_RETRY_SECONDS = 5
 RECOMPUTE_DEBOUNCE_SECONDS = 10
+RECOMPUTE_SCHEDULED_KEY = "scores:recompute-scheduled"
 
 
 def _lock_key(site: str, month: str) -> str:
@@ -74,14 +77,58 @@ def schedule_recompute() -> None:
 
     The stale chunks are already in the database, so the beat sweep scores them once Redis is back.
     """
+    schedule_debounced(recompute_dirty_task, key=RECOMPUTE_SCHEDULED_KEY, seconds=RECOMPUTE_DEBOUNCE_SECONDS)
+
+
+# When each debounced task queued by this process or, as Redis told it, by another runs (time.time()).
+_queued_until: dict[str, float] = {}
+
+
+def schedule_debounced(task, *, key: str, seconds: int) -> None:
+    """Queue ``task`` to run in ``seconds`` unless a queued one runs later than now; never raises.
+
+    Called after the commit of what the task will read, so a task that runs later picks it up. Most
+    calls cost nothing: the process remembers when the queued task runs. Otherwise one Redis round
+    trip (SET NX GET) either claims the slot or tells when the task another process queued runs.
+    """
+    app = task.app
     try:
-        if recompute_dirty_task.app.conf.task_always_eager:
-            # In-process tasks (the demo) have no beat sweep to score what a debounce would skip.
-            recompute_dirty_task.delay()
-        elif cache.add("scores:recompute-scheduled", 1, RECOMPUTE_DEBOUNCE_SECONDS):
-            recompute_dirty_task.apply_async(countdown=RECOMPUTE_DEBOUNCE_SECONDS)
-    except (BrokerError, RedisError, ConnectionError):
-        logger.warning("Broker or cache unreachable: stale scores wait for the next sweep.")
+        if app.conf.task_always_eager:
+            # In-process tasks (the demo) have no beat sweep to catch what a debounce would skip.
+            task.delay()
+            return
+        now = time.time()
+        if _queued_until.get(key, 0.0) > now:
+            return
+        runs_at = now + seconds
+        queued = _claim_slot(key, runs_at=runs_at, seconds=seconds)
+        if queued is not None:
+            _queued_until[key] = queued
+            return
+        try:
+            task.apply_async(countdown=seconds)
+        except (BrokerError, RedisError, ConnectionError, OSError):
+            cache.delete(key)  # not queued after all: the next call tries again
+            raise
+        _queued_until[key] = runs_at
+    except (BrokerError, RedisError, ConnectionError, OSError):
+        logger.warning("Broker or cache unreachable: %s waits for its beat sweep.", task.name)
+
+
+def _claim_slot(key: str, *, runs_at: float, seconds: int) -> float | None:
+    """None when this call claimed the slot; else when the task already queued runs."""
+    found = redis_client(key)
+    if found is None:
+        if cache.add(key, runs_at, seconds):
+            return None
+        queued = cache.get(key)
+    else:
+        client, full_key = found
+        queued = client.set(full_key, repr(runs_at), nx=True, get=True, ex=seconds)
+        if queued is None:
+            return None
+    # Unknown (just expired): no promise, so this process asks Redis again next time.
+    return float(queued) if queued is not None else 0.0
 
 
 def enqueue(task, *args: object) -> None:

@@ -1,25 +1,27 @@
 """Storing customers' answers from every channel (DESIGN.md flow 2): once, durably, before any task.
 
 Each call locks the invitation, records the webhook delivery first (its unique key turns a retried
-delivery into a no-op), writes the answers, marks the response's score chunks stale in the same
-transaction, and queues the recompute and comment classification only after commit, so a down
-Redis loses nothing: the beat sweeps pick the stale chunks up.
+delivery into a no-op: INSERT ... ON CONFLICT DO NOTHING), writes the answers, marks the response's
+score chunks stale in the same transaction, and queues the recompute and comment classification
+only after commit, so a down Redis loses nothing: the beat sweeps pick the stale chunks up.
 """
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict
+from satisfaction.querycache import ReusableQuery
 from satisfaction.tasks import schedule_recompute
-from surveys.models import Answer, Invitation, Item, Question, Response, WebhookDelivery
-from surveys.selectors import answers_so_far, form_questions, skip_logic_answers
-from surveys.services import mark_responses_stale, schedule_comment_classification
-from surveys.survey_flow import next_question
+from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
+from surveys.selectors import form_questions, open_sms_invitations, skip_logic_answers
+from surveys.services import mark_response_stale, schedule_comment_classification
+from surveys.survey_flow import AnswerKey, next_question
 
 
 @dataclass(frozen=True)
@@ -46,19 +48,21 @@ class Recorded:
     completed: bool
 
 
-def claim_delivery(delivery: Delivery, *, invitation: Invitation | None) -> bool:
-    """Insert the delivery's row; False when it was already recorded (a retry)."""
-    try:
-        with transaction.atomic():
-            WebhookDelivery.objects.create(
-                provider=delivery.provider,
-                delivery_id=delivery.delivery_id,
-                kind=delivery.kind,
-                invitation=invitation,
-            )
-    except IntegrityError:
-        return False
-    return True
+def claim_delivery(delivery: Delivery, *, invitation: Invitation | None, now: dt.datetime | None = None) -> bool:
+    """Insert the delivery's row; False when it was already recorded (a retry).
+
+    INSERT ... ON CONFLICT DO NOTHING: a retry raises nothing, so no savepoint is needed and the
+    caller's transaction goes on. A concurrent duplicate waits for the first one's commit.
+    """
+    sql = (
+        f"INSERT INTO {WebhookDelivery._meta.db_table} (provider, delivery_id, kind, invitation_id, received_at)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id"
+    )
+    received = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [delivery.provider, delivery.delivery_id, delivery.kind, invitation.pk if invitation else None, received]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def record_answers(
@@ -75,66 +79,116 @@ def record_answers(
     ``passed_up_to`` moves past questions left unanswered (a skipped comment, a keypad timeout).
     ``form`` is the invitation's form when the caller has read it already (the channels all have).
     """
+    with transaction.atomic():
+        return record_locked_answers(
+            _locked_invitation(invitation_id),
+            values=values,
+            passed_up_to=passed_up_to,
+            delivery=delivery,
+            now=now,
+            form=form,
+        )
+
+
+def record_locked_answers(
+    invitation: Invitation,
+    *,
+    values: list[AnswerValue],
+    passed_up_to: int | None = None,
+    delivery: Delivery | None = None,
+    now: dt.datetime | None = None,
+    form: Sequence[Question] | None = None,
+    answers: dict[AnswerKey, float | None] | None = None,
+) -> Recorded:
+    """``record_answers`` for a caller that locked the invitation in its own transaction.
+
+    The invitation must come from ``locked_invitation_query`` (locked, with its contact and the
+    contact's response) inside ``transaction.atomic``; ``Conflict`` rolls that transaction back.
+    ``answers`` are the skip-logic answers the caller read under the same lock, if it did.
+    """
     now = now or timezone.now()
-    claimed = delivery is None
-    try:
-        with transaction.atomic():
-            invitation = _locked_invitation(invitation_id)
-            if not claimed:
-                # The transaction's first write, without a savepoint: a unique violation here can
-                # only mean the delivery was recorded before, and rolls back nothing else.
-                WebhookDelivery.objects.create(
-                    provider=delivery.provider,
-                    delivery_id=delivery.delivery_id,
-                    kind=delivery.kind,
-                    invitation=invitation,
-                )
-                claimed = True
-            if not invitation.is_open(now):
-                raise Conflict(_("This survey is closed."))
-            if form is None:
-                form = form_questions(invitation)
-            response = _response_for(invitation, now=now)
-            _store_answers(response, values)
-            positions = [a.question.position for a in values]
-            if passed_up_to is not None:
-                positions.append(passed_up_to)
-            invitation.last_position = max([invitation.last_position, *positions])
-            invitation.reasks = 0
-            following = next_question(
-                form, answers=skip_logic_answers(invitation, form=form), after=invitation.last_position
-            )
-            if following is None:
-                invitation.completed_at = now
-            if invitation.delivered_at is None:
-                # An answer proves delivery even when the provider's callback never came.
-                invitation.delivered_at = now
-                invitation.status = Invitation.Status.DELIVERED
-            invitation.save(update_fields=["last_position", "reasks", "completed_at", "delivered_at", "status"])
-            if values:
-                mark_responses_stale([response])
-                transaction.on_commit(schedule_recompute)
-                if any(a.question.item == Item.COMMENT and a.text for a in values):
-                    transaction.on_commit(schedule_comment_classification)
-    except IntegrityError:
-        if claimed:
-            raise
-        return _already_recorded(invitation_id, form=form)
+    if form is None:
+        form = form_questions(invitation)
+    # The delivery is the first write: a retry ends here with nothing written.
+    if delivery is not None and not claim_delivery(delivery, invitation=invitation, now=now):
+        known = skip_logic_answers(invitation, form=form) if answers is None else answers
+        following = next_question(form, answers=known, after=invitation.last_position)
+        return Recorded(invitation, duplicate=True, next_question=following, completed=following is None)
+    if not invitation.is_open(now):
+        raise Conflict(_("This survey is closed."))
+    known = dict(skip_logic_answers(invitation, form=form) if answers is None else answers)
+    response = _response_for(invitation, now=now)
+    _store_answers(response, values)
+    for value in values:
+        known[(value.question.item, value.question.dimension)] = value.value
+    positions = [a.question.position for a in values]
+    if passed_up_to is not None:
+        positions.append(passed_up_to)
+    invitation.last_position = max([invitation.last_position, *positions])
+    invitation.reasks = 0
+    following = next_question(form, answers=known, after=invitation.last_position)
+    if following is None:
+        invitation.completed_at = now
+    if invitation.delivered_at is None:
+        # An answer proves delivery even when the provider's callback never came.
+        invitation.delivered_at = now
+        invitation.status = Invitation.Status.DELIVERED
+    _save_progress(invitation)
+    if values:
+        mark_response_stale(response)
+        transaction.on_commit(schedule_recompute)
+        if any(a.question.item == Item.COMMENT and a.text for a in values):
+            transaction.on_commit(schedule_comment_classification)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
 
 
+def locked_invitation_query() -> QuerySet[Invitation]:
+    """Invitations locked (their row only) with the version, the contact and the contact's response if any.
+
+    One statement finds, locks and joins what storing an answer needs; callers add the lookup.
+    """
+    return Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
+
+
+# The lookups every answer makes, compiled once per process (satisfaction/querycache.py).
+_BY_PK = ReusableQuery(lambda pk: locked_invitation_query().filter(pk=pk), kinds=(int,))
+_BY_TOKEN = ReusableQuery(
+    lambda token: locked_invitation_query().exclude(status=Invitation.Status.SKIPPED).filter(token=token), kinds=(str,)
+)
+_BY_IVR_CONTACT = ReusableQuery(
+    lambda external_id: (
+        locked_invitation_query()
+        .filter(contact__external_id=external_id, channel=Channel.IVR)
+        .exclude(status=Invitation.Status.SKIPPED)
+    ),
+    kinds=(str,),
+)
+_BY_SMS_PHONE = ReusableQuery(
+    lambda phone, now: open_sms_invitations(phone, now=now, query=locked_invitation_query()),
+    kinds=(str, dt.datetime),
+)
+
+
+def locked_invitation_for_token(token: str) -> Invitation | None:
+    """``selectors.invitation_for_token``, locked for an answer (inside ``transaction.atomic``)."""
+    return _BY_TOKEN.first(token) if token else None
+
+
+def locked_ivr_invitation(external_id: str) -> Invitation | None:
+    """The IVR survey of the contact with this external id, locked for its answers."""
+    return _BY_IVR_CONTACT.first(external_id)
+
+
+def locked_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
+    """``selectors.open_sms_invitation``, locked for the reply's answer."""
+    return _BY_SMS_PHONE.first(phone, now)
+
+
 def _locked_invitation(invitation_id: int) -> Invitation:
-    """The invitation, locked (its row only), with its contact and the contact's response if any."""
-    return Invitation.objects.select_for_update(of=("self",)).select_related("contact__response").get(pk=invitation_id)
-
-
-def _already_recorded(invitation_id: int, *, form: Sequence[Question] | None) -> Recorded:
-    """What a retried delivery answers: where the survey stands, with nothing written."""
-    invitation = Invitation.objects.select_related("survey_version").get(pk=invitation_id)
-    if form is None:
-        form = form_questions(invitation)
-    following = next_question(form, answers=answers_so_far(invitation), after=invitation.last_position)
-    return Recorded(invitation, duplicate=True, next_question=following, completed=following is None)
+    invitation = _BY_PK.first(invitation_id)
+    if invitation is None:
+        raise Invitation.DoesNotExist(invitation_id)
+    return invitation
 
 
 def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
@@ -144,7 +198,7 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
     except Response.DoesNotExist:
         pass
     # No savepoint needed: every channel creates the response under the invitation's lock.
-    return Response.objects.create(
+    response = Response.objects.create(
         contact=contact,
         survey_id=invitation.survey_id,
         survey_version_id=invitation.survey_version_id,
@@ -154,17 +208,44 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         team_id=contact.team_id,
         site_id=contact.site_id,
     )
+    contact.response = response  # what a later read of this invitation's answers looks at
+    return response
+
+
+def _save_progress(invitation: Invitation) -> None:
+    """``invitation.save(update_fields=[...])`` for the fields an answer moves, without compiling it each time."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {Invitation._meta.db_table}"
+        " SET last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s WHERE id = %s"
+    )
+    params = [
+        invitation.last_position,
+        invitation.reasks,
+        adapt(invitation.completed_at),
+        adapt(invitation.delivered_at),
+        invitation.status,
+        invitation.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _store_answers(response: Response, values: list[AnswerValue]) -> None:
-    """Insert the answers, or overwrite an item answered before, in one statement."""
+    """Insert the answers, or overwrite an item answered before, in one statement.
+
+    Written out rather than ``bulk_create(update_conflicts=True)``: every answer of every channel
+    comes through here, and the SQL is the same one the ORM would send, without compiling it each time.
+    """
     latest = {(a.question.item, a.question.dimension): a for a in values}
-    Answer.objects.bulk_create(
-        [
-            Answer(response=response, item=item, dimension=dimension, value=a.value, text=a.text, sentiment="")
-            for (item, dimension), a in latest.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["response", "item", "dimension"],
-        update_fields=["value", "text", "sentiment"],
+    if not latest:
+        return
+    rows = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(latest))
+    sql = (
+        f"INSERT INTO {Answer._meta.db_table} (response_id, item, dimension, value, text, sentiment) VALUES {rows}"
+        " ON CONFLICT (response_id, item, dimension)"
+        " DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text, sentiment = EXCLUDED.sentiment"
     )
+    params = [p for (item, dimension), a in latest.items() for p in (response.pk, item, dimension, a.value, a.text)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -3,11 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict, NotFound, ValidationFailed
-from surveys.answering import AnswerValue, Delivery, record_answers
+from surveys.answering import AnswerValue, Delivery, locked_ivr_invitation, record_answers, record_locked_answers
 from surveys.models import Channel, Integration, Invitation, Question
 from surveys.selectors import LinkState, form_questions, link_state, skip_logic_answers
 from surveys.survey_flow import map_keypad_answers, next_question, parse_keypad
@@ -108,6 +109,9 @@ def parse_ivr_event(payload: object) -> IvrEvent:
         or not all(isinstance(d, str | int) and not isinstance(d, bool) for d in digits)
     ):
         problems.append(_("digits must be a string of keys or a list of at most %(n)s answers") % {"n": MAX_DIGITS})
+    if any(isinstance(v, str) and "\x00" in v for v in (event_id, contact_id)):
+        # PostgreSQL cannot compare such text: a 400 with the reason, never a 500.
+        problems.append(_("Text may not contain NUL characters."))
     if problems:
         raise ValidationFailed(details=problems)
     return IvrEvent(event_id=event_id, contact_id=contact_id, digits=[str(d) for d in digits])
@@ -116,26 +120,23 @@ def parse_ivr_event(payload: object) -> IvrEvent:
 def record_ivr_event(*, integration: Integration, event: IvrEvent, now: dt.datetime | None = None) -> tuple[bool, bool]:
     """Store the digits of a finished IVR survey; (duplicate, completed). Nothing is written on a bad digit."""
     now = now or timezone.now()
-    invitation = (
-        Invitation.objects.select_related("survey_version")
-        .filter(contact__external_id=event.contact_id, channel=Channel.IVR)
-        .exclude(status=Invitation.Status.SKIPPED)
-        .first()
-    )
-    if invitation is None or invitation.survey_version_id is None:
-        raise NotFound(_("No IVR survey is open for this contact."))
-    form = form_questions(invitation)
-    try:
-        matched = map_keypad_answers(form, event.digits, answers={})
-    except ValueError as exc:
-        raise ValidationFailed(details=[str(exc)]) from exc
-    values = [AnswerValue(question, value) for question, value in matched]
-    recorded = record_answers(
-        invitation_id=invitation.pk,
-        values=values,
-        passed_up_to=values[-1].question.position if values else None,
-        delivery=Delivery(f"ivr:{integration.name}", event.event_id, "ivr-event"),
-        now=now,
-        form=form,
-    )
+    # One statement finds and locks the invitation; a bad digit raises and rolls back (nothing written).
+    with transaction.atomic():
+        invitation = locked_ivr_invitation(event.contact_id)
+        if invitation is None or invitation.survey_version_id is None:
+            raise NotFound(_("No IVR survey is open for this contact."))
+        form = form_questions(invitation)
+        try:
+            matched = map_keypad_answers(form, event.digits, answers={})
+        except ValueError as exc:
+            raise ValidationFailed(details=[str(exc)]) from exc
+        values = [AnswerValue(question, value) for question, value in matched]
+        recorded = record_locked_answers(
+            invitation,
+            values=values,
+            passed_up_to=values[-1].question.position if values else None,
+            delivery=Delivery(f"ivr:{integration.name}", event.event_id, "ivr-event"),
+            now=now,
+            form=form,
+        )
     return recorded.duplicate, recorded.completed

@@ -5,9 +5,9 @@ import functools
 from collections.abc import Sequence
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from surveys.models import Answer, Channel, Invitation, OptOut, Question, phone_digest
+from surveys.models import Answer, Channel, Contact, Invitation, OptOut, Question, phone_digest
 from surveys.survey_flow import AnswerKey, channel_form
 
 # Forms (version x channel) each process keeps; a centre runs a handful of versions at a time.
@@ -63,7 +63,17 @@ def _version_form(version_id: int, revision: int, created_at: dt.datetime, chann
 
 def answers_so_far(invitation: Invitation) -> dict[AnswerKey, float | None]:
     """The values answered for this invitation's contact, keyed by (item, dimension)."""
-    rows = Answer.objects.filter(response__contact_id=invitation.contact_id).values_list("item", "dimension", "value")
+    answers = Answer.objects.all()
+    # The answer paths read the invitation with its contact and response (a join): no response, no
+    # answers and no query; otherwise no join either.
+    if Invitation.contact.field.is_cached(invitation) and Contact.response.related.is_cached(invitation.contact):
+        response = Contact.response.related.get_cached_value(invitation.contact)
+        if response is None:
+            return {}
+        answers = answers.filter(response_id=response.pk)
+    else:
+        answers = answers.filter(response__contact_id=invitation.contact_id)
+    rows = answers.values_list("item", "dimension", "value")
     return {(item, dimension): value for item, dimension, value in rows}
 
 
@@ -76,13 +86,19 @@ def skip_logic_answers(invitation: Invitation, *, form: Sequence[Question]) -> d
 
 def open_sms_invitation(phone: str, *, now: dt.datetime) -> Invitation | None:
     """The newest SMS survey still waiting for this number's replies."""
+    return open_sms_invitations(phone, now=now).first()
+
+
+def open_sms_invitations(
+    phone: str, *, now: dt.datetime, query: QuerySet[Invitation] | None = None
+) -> QuerySet[Invitation]:
+    """SMS surveys still waiting for this number's replies, newest first (from ``query``: e.g. locked)."""
+    query = Invitation.objects.select_related("survey_version") if query is None else query
     return (
-        Invitation.objects.select_related("survey_version")
-        .filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
+        query.filter(contact__customer_phone=phone, channel=Channel.SMS, completed_at__isnull=True)
         .filter(Q(status=Invitation.Status.SENT) | Q(status=Invitation.Status.DELIVERED))
         .filter(expires_at__gt=now)
         .order_by("-created_at")
-        .first()
     )
 
 

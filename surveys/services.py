@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Site, Team, User
@@ -11,12 +12,16 @@ from agents.staff_import import RowError, decode_upload
 from satisfaction import sentiment
 from satisfaction import services as scoring_services
 from satisfaction.exceptions import NotFound, ValidationFailed
-from satisfaction.tasks import enqueue, schedule_recompute
+from satisfaction.models import CENTRE_KEY, DirtyChunk
+from satisfaction.tasks import schedule_debounced, schedule_recompute
 from surveys.answer_import import ResponseRows, parse_answers_csv
 from surveys.models import DEFAULT_DIMENSIONS, Answer, Contact, Item, Response, Survey, SurveyDimension
 
 ANSWER_BATCH_SIZE = 5000
 COMMENT_BATCH_SIZE = 500
+# New comments are marked within a few seconds; one task takes all that arrived meanwhile.
+CLASSIFY_DEBOUNCE_SECONDS = 3
+CLASSIFY_SCHEDULED_KEY = "comments:classify-scheduled"
 
 
 @dataclass
@@ -171,10 +176,11 @@ def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list
 
 
 def schedule_comment_classification() -> None:
-    """Queue the classifier for new comments; a down broker only delays it (beat sweeps)."""
+    """Queue the classifier for new comments, debounced (it takes every pending comment at once);
+    a down broker only delays it (beat sweeps)."""
     from surveys.tasks import classify_comments_task
 
-    enqueue(classify_comments_task)
+    schedule_debounced(classify_comments_task, key=CLASSIFY_SCHEDULED_KEY, seconds=CLASSIFY_DEBOUNCE_SECONDS)
 
 
 def classify_pending_comments(*, limit: int = COMMENT_BATCH_SIZE) -> int:
@@ -223,3 +229,40 @@ def mark_responses_stale(responses: list[Response]) -> None:
     )
     touched = [(code, answered_at) for answered_at, *codes in rows for code in set(codes)]
     scoring_services.mark_dirty(chunks=scoring_services.chunks_for_answers(sites_and_times=touched))
+
+
+def mark_response_stale(response: Response) -> None:
+    """Mark one response's score chunks stale in a single statement (every channel, every answer).
+
+    The same chunks as ``mark_responses_stale``: the response's site, its team's and its agent's
+    current site, and the centre, for its day's and its week's month. The site codes are read by
+    the insert itself, so an answer pays one round trip here instead of a read and an insert.
+    """
+    months = sorted(
+        {month for _site, month in scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])}
+    )
+    site, team, agent = Site._meta.db_table, Team._meta.db_table, Agent._meta.db_table
+    codes = (
+        f"SELECT s.code FROM {site} s WHERE s.id = %s"
+        f" UNION SELECT s.code FROM {team} t JOIN {site} s ON s.id = t.site_id WHERE t.id = %s"
+        f" UNION SELECT s.code FROM {agent} a JOIN {team} t ON t.id = a.team_id"
+        f" JOIN {site} s ON s.id = t.site_id WHERE a.id = %s"
+        " UNION SELECT %s"
+    )
+    month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
+    sql = (
+        f"INSERT INTO {DirtyChunk._meta.db_table} (site, month, marked_at)"
+        f" SELECT codes.code, months.month, %s FROM ({codes}) codes CROSS JOIN ({month_rows}) months"
+    )
+    # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
+    ops = connection.ops
+    params = [
+        ops.adapt_datetimefield_value(timezone.now()),
+        response.site_id,
+        response.team_id,
+        response.agent_id,
+        CENTRE_KEY,
+        *(ops.adapt_datefield_value(month) for month in months),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

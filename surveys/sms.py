@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from surveys.answering import AnswerValue, Delivery, claim_delivery, record_answers
+from surveys.answering import AnswerValue, Delivery, claim_delivery, locked_sms_invitation, record_locked_answers
 from surveys.channels.sms_backends import SmsSendError, get_backend
 from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_reply, parse_yes_no_reply
 from surveys.channels.sms_segments import sms_segments
@@ -145,42 +145,44 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
     keyword = parse_keyword(body)
     if keyword == Keyword.STOP:
         return _opt_out(phone=phone, delivery=delivery, now=now, keyword=body.strip()[:32])
-    invitation = open_sms_invitation(phone, now=now)
-    language = invitation.language if invitation else settings.LANGUAGE_CODE
-    if keyword == Keyword.HELP:
-        with transaction.atomic():
-            if not claim_delivery(delivery, invitation=invitation):
+    # One transaction: the invitation found and locked in one statement, the answer stored under the
+    # lock, and the reply logged before the single commit.
+    with transaction.atomic():
+        invitation = locked_sms_invitation(phone, now=now)
+        language = invitation.language if invitation else settings.LANGUAGE_CODE
+        if keyword == Keyword.HELP:
+            if not claim_delivery(delivery, invitation=invitation, now=now):
                 return SmsReply(None, duplicate=True)
-        with translation.override(language):
-            return SmsReply(_("Customer survey: reply with the number the question asks for. Reply TD to opt out."))
-    if invitation is None:
-        # Nothing to answer: record the delivery so a retry is recognised, and reveal nothing.
-        with transaction.atomic():
-            duplicate = not claim_delivery(delivery, invitation=None)
-        return SmsReply(None, duplicate=duplicate)
-    form = form_questions(invitation)
-    question = next_question(form, answers=skip_logic_answers(invitation, form=form), after=invitation.last_position)
-    if question is None:
-        return SmsReply(None)
-    value = _parse_reply(question, body)
-    if value is None:
-        return _reask(invitation=invitation, question=question, delivery=delivery)
-    number, text = value
-    recorded = record_answers(
-        invitation_id=invitation.pk,
-        values=[AnswerValue(question, number, text)],
-        delivery=delivery,
-        now=now,
-        form=form,
-    )
-    if recorded.duplicate:
-        return SmsReply(None, duplicate=True)
-    with translation.override(invitation.language):
-        if recorded.next_question is None:
-            reply = _("Thank you for your answers!")
-        else:
-            reply = question_text(recorded.next_question, language=invitation.language)
-    _log_outbound(invitation, reply)
+            with translation.override(language):
+                return SmsReply(_("Customer survey: reply with the number the question asks for. Reply TD to opt out."))
+        if invitation is None:
+            # Nothing to answer: record the delivery so a retry is recognised, and reveal nothing.
+            return SmsReply(None, duplicate=not claim_delivery(delivery, invitation=None, now=now))
+        form = form_questions(invitation)
+        answers = skip_logic_answers(invitation, form=form)
+        question = next_question(form, answers=answers, after=invitation.last_position)
+        if question is None:
+            return SmsReply(None)
+        value = _parse_reply(question, body)
+        if value is None:
+            return _reask(invitation=invitation, question=question, delivery=delivery)
+        number, text = value
+        recorded = record_locked_answers(
+            invitation,
+            values=[AnswerValue(question, number, text)],
+            delivery=delivery,
+            now=now,
+            form=form,
+            answers=answers,
+        )
+        if recorded.duplicate:
+            return SmsReply(None, duplicate=True)
+        with translation.override(invitation.language):
+            if recorded.next_question is None:
+                reply = _("Thank you for your answers!")
+            else:
+                reply = question_text(recorded.next_question, language=invitation.language)
+        _log_outbound(invitation, reply)
     return SmsReply(reply)
 
 
@@ -197,20 +199,21 @@ def _parse_reply(question: Question, body: str) -> tuple[float | None, str] | No
 
 
 def _reask(*, invitation: Invitation, question: Question, delivery: Delivery) -> SmsReply:
-    """One clear re-ask after a reply that makes no sense; after that, silence (no loop of texts)."""
-    with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if not claim_delivery(delivery, invitation=locked):
-            return SmsReply(None, duplicate=True)
-        if locked.reasks >= 1:
-            return SmsReply(None)
-        locked.reasks += 1
-        locked.save(update_fields=["reasks"])
-        with translation.override(invitation.language):
-            reply = _("Sorry, we did not understand. %(question)s") % {
-                "question": question_text(question, language=invitation.language)
-            }
-        _log_outbound(locked, reply)
+    """One clear re-ask after a reply that makes no sense; after that, silence (no loop of texts).
+
+    Called with the invitation locked in the caller's transaction.
+    """
+    if not claim_delivery(delivery, invitation=invitation):
+        return SmsReply(None, duplicate=True)
+    if invitation.reasks >= 1:
+        return SmsReply(None)
+    invitation.reasks += 1
+    invitation.save(update_fields=["reasks"])
+    with translation.override(invitation.language):
+        reply = _("Sorry, we did not understand. %(question)s") % {
+            "question": question_text(question, language=invitation.language)
+        }
+    _log_outbound(invitation, reply)
     return SmsReply(reply)
 
 

@@ -70,6 +70,8 @@ def parse_value(item: str, raw: str) -> tuple[float | None, str]:
     """(value, text) of a typed or tapped answer; ``ValueError`` with a reason when it is not valid."""
     raw = raw.strip()
     if item == Item.COMMENT:
+        if "\x00" in raw:
+            raise ValueError("the comment contains a NUL character, which PostgreSQL cannot store")
         if len(raw) > MAX_COMMENT:
             raise ValueError(f"the comment is longer than {MAX_COMMENT} characters")
         return None, raw

@@ -11,4 +11,4 @@ urlpatterns = [
     path("hooks/ivr/events/<slug:integration>/", webhook_views.ivr_event, name="ivr-event"),
 ]
 if settings.BENCH_BARE_VIEW:
-    urlpatterns.append(path("bench/bare/", webhook_views.bench_bare_insert, name="bench-bare"))
+    urlpatterns.append(path("hooks/bench/bare/", webhook_views.bench_bare_insert, name="bench-bare"))

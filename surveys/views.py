@@ -1,5 +1,6 @@
 """The web channel (issue 4): ``/s/<token>``, one question a page, no JavaScript, saved as it goes."""
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from satisfaction.exceptions import Conflict
 from surveys import selectors
-from surveys.answering import AnswerValue, record_answers
+from surveys.answering import AnswerValue, locked_invitation_for_token, record_locked_answers
 from surveys.models import Channel, Invitation, Item
 from surveys.selectors import LinkState
 from surveys.survey_flow import next_question, parse_value, progress
@@ -31,8 +32,18 @@ def _language(request: HttpRequest, invitation: Invitation | None) -> str:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method != "POST":
+        return _survey_page(request, selectors.invitation_for_token(token))
+    try:
+        # An answer: one statement finds and locks the invitation, and the answer is stored under that lock.
+        with transaction.atomic():
+            return _survey_page(request, locked_invitation_for_token(token))
+    except Conflict:
+        return redirect(request.get_full_path())
+
+
+def _survey_page(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
     now = timezone.now()
-    invitation = selectors.invitation_for_token(token)
     if invitation is not None and invitation.channel != Channel.WEB:
         invitation = None
     state = selectors.link_state(invitation, now=now)
@@ -60,12 +71,9 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 error = _("Please choose one of the answers.")
             else:
                 values = [] if (question.item == Item.COMMENT and not text) else [AnswerValue(question, value, text)]
-                try:
-                    recorded = record_answers(
-                        invitation_id=invitation.pk, values=values, passed_up_to=question.position, form=form
-                    )
-                except Conflict:
-                    return redirect(request.get_full_path())
+                recorded = record_locked_answers(
+                    invitation, values=values, passed_up_to=question.position, now=now, form=form, answers=answers
+                )
                 if recorded.completed:
                     return render(request, "surveys/web/thanks.html", {"language": language})
                 return redirect(request.get_full_path())

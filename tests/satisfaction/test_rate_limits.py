@@ -125,3 +125,24 @@ def test_argon2_hashes_and_verifies(settings):
     encoded = make_password(PASSWORD)
     assert encoded.startswith("argon2$")
     assert check_password(PASSWORD, encoded)
+
+
+@pytest.mark.redis
+def test_a_window_s_counter_expires_and_costs_one_round_trip(monkeypatch):
+    from satisfaction import ratelimit
+    from satisfaction.rediscache import redis_client
+
+    cache.clear()
+    client, full_key = redis_client("ratelimit:unit:ttl:100")
+    commands = []
+    original = type(client).execute_command
+    monkeypatch.setattr(
+        type(client),
+        "execute_command",
+        lambda self, *args, **kw: commands.append(args[0]) or original(self, *args, **kw),
+    )
+    assert ratelimit.hit("unit", "ttl", Rate(5, 60), now=6000.0) is None
+    assert commands == ["EVALSHA"]
+    monkeypatch.undo()
+    assert 0 < client.ttl(full_key) <= 61
+    assert int(client.get(full_key)) == 1

@@ -1,0 +1,151 @@
+"""The answer path's building blocks (issue 4): delivery claims, stale marks, the locked lookups."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from satisfaction.models import DirtyChunk
+from satisfaction.querycache import ReusableQuery, placeholder
+from surveys.answering import (
+    AnswerValue,
+    Delivery,
+    claim_delivery,
+    locked_invitation_for_token,
+    locked_invitation_query,
+    locked_ivr_invitation,
+    locked_sms_invitation,
+    record_answers,
+)
+from surveys.channels.signatures import hmac_signature
+from surveys.models import Answer, Invitation, Response, SmsMessage, WebhookDelivery
+from surveys.selectors import answers_so_far, form_questions
+from surveys.services import mark_response_stale, mark_responses_stale
+from tests.factories import AgentFactory, ContactFactory, IntegrationFactory, InvitationFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = "twilio-auth-token-for-tests"
+
+
+def _marks() -> list[tuple[str, dt.date]]:
+    return sorted(DirtyChunk.objects.values_list("site", "month"))
+
+
+def test_a_delivery_is_claimed_once_and_a_retry_leaves_the_transaction_usable():
+    delivery = Delivery("acme", "D1", "test")
+    with transaction.atomic():
+        assert claim_delivery(delivery, invitation=None) is True
+        assert claim_delivery(delivery, invitation=None) is False
+        # No IntegrityError and no savepoint: the transaction goes on.
+        assert WebhookDelivery.objects.filter(provider="acme").count() == 1
+    assert claim_delivery(Delivery("acme", "D2", "test"), invitation=None) is True
+
+
+def test_one_statement_marks_the_same_chunks_as_the_batch_marking(site_a, site_b, team_a):
+    # The agent moved to a team of another site after the contact: both sites' chunks are stale.
+    moved = AgentFactory(team=TeamFactory(site=site_b))
+    contact = ContactFactory(agent=moved, team=team_a, site=site_a)
+    # A Monday-week that starts in the previous month: two months are marked.
+    response = Response.objects.create(
+        contact=contact,
+        survey=InvitationFactory(contact=contact).survey,
+        channel="web",
+        answered_at=dt.datetime(2026, 4, 1, 12, tzinfo=dt.UTC),
+        agent=moved,
+        team=team_a,
+        site=site_a,
+    )
+    mark_responses_stale([response])
+    expected = _marks()
+    DirtyChunk.objects.all().delete()
+    mark_response_stale(response)
+    assert _marks() == expected
+    assert {site for site, _month in expected} == {"site-a", "site-b", "centre"}
+    assert {month for _site, month in expected} == {dt.date(2026, 3, 1), dt.date(2026, 4, 1)}
+
+
+def test_the_locked_lookups_read_what_the_orm_reads(django_assert_num_queries):
+    invitation = InvitationFactory(channel="web")
+    with transaction.atomic():
+        found = locked_invitation_for_token(invitation.token)
+        expected = locked_invitation_query().get(pk=invitation.pk)
+    assert found is not None and found.pk == invitation.pk
+    for name in ("token", "status", "expires_at", "last_position", "survey_version_id"):
+        assert getattr(found, name) == getattr(expected, name)
+    # The joined objects come with it: no further query for the version, contact or (missing) response.
+    with django_assert_num_queries(0):
+        assert found.survey_version.pk == invitation.survey_version_id
+        assert found.contact.external_id == invitation.contact.external_id
+        with pytest.raises(Response.DoesNotExist):
+            found.contact.response  # noqa: B018
+    with transaction.atomic():
+        assert locked_invitation_for_token("no-such-token") is None
+        assert locked_invitation_for_token("") is None
+
+
+def test_the_locked_channel_lookups_find_only_open_surveys():
+    now = dt.datetime.now(dt.UTC)
+    texted = InvitationFactory(channel="sms", contact=ContactFactory(customer_phone="+8613800000001"))
+    called = InvitationFactory(channel="ivr")
+    skipped = InvitationFactory(channel="ivr", status="skipped")
+    with transaction.atomic():
+        assert locked_sms_invitation("+8613800000001", now=now).pk == texted.pk
+        assert locked_sms_invitation("+8613800000001", now=texted.expires_at) is None
+        assert locked_sms_invitation("+8613800000002", now=now) is None
+        assert locked_ivr_invitation(called.contact.external_id).pk == called.pk
+        assert locked_ivr_invitation(skipped.contact.external_id) is None
+
+
+def test_a_reusable_query_refuses_a_placeholder_missing_from_its_parameters():
+    query = ReusableQuery(lambda token, _unused: Invitation.objects.filter(token=token), kinds=(str, str))
+    with pytest.raises(ValueError, match="placeholder"), transaction.atomic():
+        query.first("x", "y")
+    assert placeholder(0) != placeholder(1)
+
+
+def test_answers_of_a_locked_invitation_are_read_without_a_join(django_assert_num_queries):
+    invitation = InvitationFactory(channel="sms")
+    first = form_questions(invitation)[0]
+    record_answers(invitation_id=invitation.pk, values=[AnswerValue(first, 4.0)])
+    with transaction.atomic():
+        locked = locked_invitation_for_token(invitation.token)
+        with django_assert_num_queries(1):
+            assert answers_so_far(locked) == {(first.item, first.dimension): 4.0}
+    fresh = InvitationFactory(channel="sms")
+    with transaction.atomic():
+        locked = locked_invitation_for_token(fresh.token)
+        with django_assert_num_queries(0):
+            assert answers_so_far(locked) == {}
+
+
+def test_an_sms_answer_and_its_reply_are_committed_together(client, settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    invitation = InvitationFactory(channel="sms")
+    params = {"MessageSid": "SM-together", "From": invitation.contact.customer_phone, "Body": "4"}
+    signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
+    assert client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+    assert Answer.objects.filter(response__contact=invitation.contact).count() == 1
+    assert SmsMessage.objects.filter(invitation=invitation, direction="out").count() == 1
+
+
+def test_nul_characters_in_webhook_fields_answer_400_and_write_nothing(client, settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    integration = IntegrationFactory()
+    invitation = InvitationFactory(channel="ivr")
+    body = json.dumps({"event_id": "E\x00", "contact_id": invitation.contact.external_id + "\x00", "digits": "4"})
+    raw = body.encode()
+    posted = client.post(
+        reverse("ivr-event", args=[integration.name]),
+        raw,
+        content_type="application/json",
+        HTTP_X_SIGNATURE_SHA256=hmac_signature(integration.secret, raw),
+    )
+    assert posted.status_code == 400
+    assert "NUL" in json.dumps(posted.json())
+    params = {"MessageSid": "SM-nul", "From": "+8613812345678", "Body": "4\x00"}
+    signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
+    assert client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 400
+    assert not WebhookDelivery.objects.exists() and not Answer.objects.exists()
