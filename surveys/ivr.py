@@ -98,9 +98,6 @@ def parse_ivr_event(payload: object) -> IvrEvent:
         problems.append(_("event_id must be a non-empty string of at most %(n)s characters") % {"n": MAX_EVENT_ID})
     if not isinstance(contact_id, str) or not contact_id:
         problems.append(_("contact_id must be a non-empty string"))
-    # PostgreSQL stores no NUL character: refused here rather than failing in the query.
-    if any(isinstance(text, str) and "\x00" in text for text in (event_id, contact_id)):
-        problems.append(_("event_id and contact_id may not contain NUL characters"))
     if isinstance(digits, str):
         digits = list(digits)
     if (
