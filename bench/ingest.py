@@ -13,7 +13,6 @@ Targets: at least 60% of the bare view's throughput; p99 under 50 ms.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,9 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import free_port, recreate_database, seed_open_invitations, start_gunicorn  # noqa: E402
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/satisfaction_bench_ingest")
 # The scratch database is dropped and created afresh: the one BENCH_DATABASE_URL names, never another.
-BENCH_DB = DATABASE_URL.rsplit("/", 1)[1].split("?", 1)[0]
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -49,91 +49,16 @@ INVITATIONS_PER_CHANNEL = 6000
 RETRY_EVERY = 10
 WARM_UP_REQUESTS = 50
 SECRET = "bench-integration-secret"
-PHONE_PREFIX = "+86139"
-
-
-def _recreate_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
 
 
 def _seed() -> dict[str, list]:
-    import datetime as dt
-    import secrets
-
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-
-    call_command("migrate", verbosity=0)
-    # DEBUG is off: pages link the hashed static files, as a deployment's collectstatic leaves them.
-    call_command("collectstatic", interactive=False, verbosity=0)
-    from agents.models import Agent, Site, Team
-    from surveys.models import Contact, Integration, Invitation
-    from surveys.selectors import form_questions
-    from surveys.services import default_survey
-    from surveys.survey_templates import ensure_current_version
-
-    site = Site.objects.create(code="bench", name="Bench")
-    team = Team.objects.create(code="bench-team", name="Bench team", site=site)
-    agent = Agent.objects.create(employee_number="B0001", name="Bench", hire_date=dt.date(2024, 1, 1), team=team)
-    Integration.objects.create(name="bench-ivr", secret=SECRET)
-    survey = default_survey()
-    version = ensure_current_version(survey)
-    now = timezone.now()
-    plan: dict[str, list] = {}
-    for index, channel in enumerate(("web", "sms", "ivr")):
-        contacts = Contact.objects.bulk_create(
-            [
-                Contact(
-                    external_id=f"{channel}-{n}",
-                    agent=agent,
-                    team=team,
-                    site=site,
-                    customer_phone=f"{PHONE_PREFIX}{index}{n:07d}",
-                    started_at=now,
-                    preferred_channel=channel,
-                )
-                for n in range(INVITATIONS_PER_CHANNEL)
-            ]
-        )
-        invitations = Invitation.objects.bulk_create(
-            [
-                Invitation(
-                    contact=c,
-                    survey=survey,
-                    survey_version=version,
-                    channel=channel,
-                    language="en",
-                    status="sent",
-                    created_at=now,
-                    expires_at=now + dt.timedelta(hours=72),
-                    token=secrets.token_urlsafe(32),
-                )
-                for c in contacts
-            ]
-        )
-        form = form_questions(invitations[0])
-        plan[channel] = [
-            (inv.token, c.external_id, c.customer_phone, form) for inv, c in zip(invitations, contacts, strict=True)
-        ]
-    # Autovacuum would analyze the fresh tables within a minute; without statistics the planner
-    # takes 18,000 bulk-inserted invitations for a few dozen and scans them on every reply.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return plan
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    seeded = seed_open_invitations(
+        per_channel=INVITATIONS_PER_CHANNEL, code="bench", integration="bench-ivr", secret=SECRET
+    )
+    return {
+        channel: [(i.token, i.external_id, i.phone, seeded.forms[channel]) for i in invitations]
+        for channel, invitations in seeded.invitations.items()
+    }
 
 
 def _start_gunicorn(port: int) -> subprocess.Popen:
@@ -142,30 +67,7 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
         "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", ""),
         "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", ""),
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CONN_MAX_AGE": "60", **{k: v for k, v in overrides.items() if v}},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("gunicorn did not start")
+    return start_gunicorn(port, {**os.environ, "CONN_MAX_AGE": "60", **{k: v for k, v in overrides.items() if v}})
 
 
 def _warm_up(base: str) -> None:
@@ -277,7 +179,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     import django
 
     django.setup()
@@ -287,7 +189,7 @@ def main() -> None:
     from surveys.channels.signatures import hmac_signature
 
     validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start_gunicorn(port)
     try:

@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import free_port, recreate_database, seed_open_invitations, start_gunicorn, wait_for_port  # noqa: E402
+
 BENCH_DB = "satisfaction_bench_soak"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
 USERS = 20
@@ -40,24 +41,55 @@ TWILIO_TOKEN = "soak-twilio-token"
 SUPERVISOR = {"username": "soak-supervisor", "password": secrets.token_urlsafe(16)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _seed(plan_path: Path) -> None:
+    """Open invitations on every channel, a supervisor and an API token; the locust users' plan."""
+    from django.utils import timezone
 
+    from agents.models import Role, User
+    from satisfaction.tokens import create_api_token
 
-def _wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited at start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"{what} did not start")
+    seeded = seed_open_invitations(
+        per_channel=INVITATIONS_PER_CHANNEL, code="soak", integration="soak-ivr", secret=SECRET
+    )
+    supervisor = User.objects.create_user(username=SUPERVISOR["username"], password=SUPERVISOR["password"])
+    supervisor.role = Role.SUPERVISOR
+    supervisor.save()
+    supervisor.supervised_sites.add(seeded.site)
+    _token, api_secret = create_api_token(name="soak-telephony", kind="telephony", created_by=None)
+    # Unconditional questions only: a follow-up asked on a low score is not reached with these answers.
+    asked = {channel: [q for q in form if not q.ask_if_item] for channel, form in seeded.forms.items()}
+    jobs = {
+        "web": [
+            {"token": i.token, "form": [{"position": q.position, "item": q.item} for q in asked["web"]]}
+            for i in seeded.invitations["web"]
+        ],
+        "sms": [
+            {"token": i.token, "phone": i.phone, "items": ["yes" if q.item == "fcr" else "4" for q in asked["sms"]]}
+            for i in seeded.invitations["sms"]
+        ],
+        "ivr": [
+            {
+                "event_id": f"E{i.token[:24]}",
+                "external_id": i.external_id,
+                "digits": "4" * (len(seeded.forms["ivr"]) - 1) + "1",
+                "answers": len(seeded.forms["ivr"]),
+                "retry": n % 10 == 0,
+            }
+            for n, i in enumerate(seeded.invitations["ivr"])
+        ],
+    }
+    plan = {
+        "jobs": jobs,
+        "ivr_secret": SECRET,
+        "ivr_integration": "soak-ivr",
+        "twilio_token": TWILIO_TOKEN,
+        "api_token": api_secret,
+        "supervisor": SUPERVISOR,
+        "agent": seeded.agent.employee_number,
+        "team": seeded.team.code,
+        "started_at": timezone.now().isoformat(),
+    }
+    plan_path.write_text(json.dumps(plan), encoding="utf-8")
 
 
 def _start_redis(port: int) -> subprocess.Popen:
@@ -66,116 +98,8 @@ def _start_redis(port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_for_port(port, proc, "redis-server")
+    wait_for_port(port, proc, "redis-server")
     return proc
-
-
-def _recreate_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        name = DATABASE_URL.rsplit("/", 1)[1]
-        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        cursor.execute(f"CREATE DATABASE {name}")
-    admin.close()
-
-
-def _seed(plan_path: Path) -> None:
-    """Agents, a supervisor, an IVR integration, an API token and open invitations on every channel."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    from agents.models import Agent, Role, Site, Team, User
-    from satisfaction.tokens import create_api_token
-    from surveys.models import Contact, Integration, Invitation
-    from surveys.selectors import form_questions
-    from surveys.services import default_survey
-    from surveys.survey_templates import ensure_current_version
-
-    site = Site.objects.create(code="soak", name="Soak")
-    team = Team.objects.create(code="soak-team", name="Soak team", site=site)
-    agent = Agent.objects.create(employee_number="S0001", name="Soak", hire_date=dt.date(2024, 1, 1), team=team)
-    supervisor = User.objects.create_user(username=SUPERVISOR["username"], password=SUPERVISOR["password"])
-    supervisor.role = Role.SUPERVISOR
-    supervisor.save()
-    supervisor.supervised_sites.add(site)
-    Integration.objects.create(name="soak-ivr", secret=SECRET)
-    _token, api_secret = create_api_token(name="soak-telephony", kind="telephony", created_by=None)
-    survey = default_survey()
-    version = ensure_current_version(survey)
-    now = timezone.now()
-    jobs: dict[str, list] = {}
-    for index, channel in enumerate(("web", "sms", "ivr")):
-        contacts = Contact.objects.bulk_create(
-            [
-                Contact(
-                    external_id=f"{channel}-{n}",
-                    agent=agent,
-                    team=team,
-                    site=site,
-                    customer_phone=f"+86139{index}{n:07d}",
-                    started_at=now,
-                    preferred_channel=channel,
-                )
-                for n in range(INVITATIONS_PER_CHANNEL)
-            ]
-        )
-        invitations = Invitation.objects.bulk_create(
-            [
-                Invitation(
-                    contact=c,
-                    survey=survey,
-                    survey_version=version,
-                    channel=channel,
-                    language="en",
-                    status="sent",
-                    created_at=now,
-                    expires_at=now + dt.timedelta(hours=72),
-                    token=secrets.token_urlsafe(32),
-                )
-                for c in contacts
-            ]
-        )
-        # Unconditional questions only: a follow-up asked on a low score is not reached with these answers.
-        form = [q for q in form_questions(invitations[0]) if not q.ask_if_item]
-        full_form = form_questions(invitations[0])
-        for n, (inv, contact) in enumerate(zip(invitations, contacts, strict=True)):
-            if channel == "web":
-                job = {"token": inv.token, "form": [{"position": q.position, "item": q.item} for q in form]}
-            elif channel == "sms":
-                job = {
-                    "token": inv.token,
-                    "phone": contact.customer_phone,
-                    "items": ["yes" if q.item == "fcr" else "4" for q in form],
-                }
-            else:
-                job = {
-                    "event_id": f"E{inv.token[:24]}",
-                    "external_id": contact.external_id,
-                    "digits": "4" * (len(full_form) - 1) + "1",
-                    "answers": len(full_form),
-                    "retry": n % 10 == 0,
-                }
-            jobs.setdefault(channel, []).append(job)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    plan = {
-        "jobs": jobs,
-        "ivr_secret": SECRET,
-        "ivr_integration": "soak-ivr",
-        "twilio_token": TWILIO_TOKEN,
-        "api_token": api_secret,
-        "supervisor": SUPERVISOR,
-        "agent": agent.employee_number,
-        "team": team.code,
-        "started_at": now.isoformat(),
-    }
-    plan_path.write_text(json.dumps(plan), encoding="utf-8")
 
 
 def _stored() -> dict:
@@ -210,7 +134,7 @@ def main() -> None:
     if not locust.exists():
         raise SystemExit("needs locust: .venv/bin/pip install -r requirements-bench.txt")
 
-    redis_port = _free_port()
+    redis_port = free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     env = {
         **os.environ,
@@ -232,7 +156,7 @@ def main() -> None:
         "CONN_MAX_AGE": "60",
     }
     os.environ.update(env)
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     import django
 
     django.setup()
@@ -246,30 +170,26 @@ def main() -> None:
     started_on = timezone.localdate() - dt.timedelta(days=1)
 
     redis = _start_redis(redis_port)
-    port = _free_port()
-    gunicorn = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "satisfaction.wsgi", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", "2", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"),
-            # Longer than any user's pause: a kept-alive connection closed as the client reuses it
-            # is a reset that no server behind a proxy would show (seen with gunicorn's 2 s).
-            *("--keep-alive", "10"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    _wait_for_port(port, gunicorn, "gunicorn")
+    port = free_port()
+    # Keep-alive longer than any user's pause: a kept-alive connection closed as the client reuses
+    # it is a reset that no server behind a proxy would show (seen with 5 s).
+    gunicorn = start_gunicorn(port, env, "--keep-alive", "10")
     worker_log = (work / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "satisfaction", "worker", "-B", "--concurrency", "1"),
-            *("--loglevel", "WARNING", "-s", str(work / "beat-schedule")),
-        ],
-        cwd=ROOT,
-        env={**env, "CONN_MAX_AGE": "0"},
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
+
+    def start_worker() -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "satisfaction", "worker", "-B", "--concurrency", "1"),
+                *("--loglevel", "WARNING", "-s", str(work / "beat-schedule")),
+            ],
+            cwd=ROOT,
+            env={**env, "CONN_MAX_AGE": "0"},
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
+
+    worker = start_worker()
+    worker_restarts = 0
     outage: dict[str, float] = {}
     try:
         print(f"traffic: {USERS} users for {args.seconds} s; Redis stopped at {args.seconds // 2} s", flush=True)
@@ -285,21 +205,33 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         began = time.monotonic()
-        time.sleep(args.seconds / 2)
+
+        def supervise(seconds: float) -> None:
+            """Wait, restarting the worker if it exits, as docker-compose's restart policy would."""
+            nonlocal worker, worker_restarts
+            until = time.monotonic() + seconds
+            while time.monotonic() < until:
+                if worker.poll() is not None:
+                    worker_restarts += 1
+                    worker = start_worker()
+                time.sleep(1)
+
+        supervise(args.seconds / 2)
         redis.kill()
         redis.wait()
         outage["stopped"] = time.monotonic() - began
-        time.sleep(args.redis_down)
+        supervise(args.redis_down)
         redis = _start_redis(redis_port)
         outage["started"] = time.monotonic() - began
         print(f"Redis stopped at {outage['stopped']:.0f} s, back at {outage['started']:.0f} s", flush=True)
-        load.wait(timeout=args.seconds * 2 + 120)
+        while load.poll() is None:
+            supervise(5)
         traffic_end = time.monotonic()
 
         # The answers stored while Redis was down are scored by the beat's sweep, on its own.
         stored = _stored()
         while stored["stale_marks"] and time.monotonic() - traffic_end < CATCH_UP_TIMEOUT_S:
-            time.sleep(5)
+            supervise(5)
             stored = _stored()
         catch_up = time.monotonic() - traffic_end
     finally:
@@ -326,6 +258,7 @@ def main() -> None:
     print()
     print(f"Redis stopped from {outage['stopped']:.0f} s to {outage['started']:.0f} s of {args.seconds} s")
     print(f"contacts posted through the API: {result['contacts_created']}")
+    print(f"Celery worker restarted after exiting: {worker_restarts} time(s)")
     print(f"{'channel':<8} {'acknowledged':>13} {'stored':>8} {'equal':>6}")
     for channel in ("web", "sms", "ivr"):
         sent, kept = acknowledged[channel], stored["per_channel"].get(channel, 0)

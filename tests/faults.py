@@ -134,8 +134,14 @@ def broker_at(url: str):
         celery_app.conf.broker_url = previous
 
 
-def start_worker(tmp_path: Path, *, name: str, queue: str, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
-    """A ``celery worker`` process on the test database, answering a ping before this returns."""
+def start_worker(
+    tmp_path: Path, *, name: str, queue: str, env: dict[str, str], pool: str = "solo"
+) -> tuple[subprocess.Popen, Path]:
+    """A ``celery worker`` process on the test database, answering a ping before this returns.
+
+    ``pool="prefork"`` runs jobs in a child process, as production does, so the worker's main
+    process notices a lost broker while a job runs.
+    """
     db_name = connection.settings_dict["NAME"]
     full_env = {**os.environ, **env, "CONN_MAX_AGE": "0"}
     full_env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + f"/{db_name}"
@@ -143,7 +149,20 @@ def start_worker(tmp_path: Path, *, name: str, queue: str, env: dict[str, str]) 
     log_path = tmp_path / f"{name}.log"
     proc = subprocess.Popen(
         [
-            *(sys.executable, "-m", "celery", "-A", "satisfaction", "worker", "--pool=solo", "-n", node, "-Q", queue),
+            *(
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "satisfaction",
+                "worker",
+                f"--pool={pool}",
+                "--concurrency=1",
+                "-n",
+                node,
+                "-Q",
+                queue,
+            ),
             *("--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"),
         ],
         cwd=ROOT,

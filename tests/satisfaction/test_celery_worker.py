@@ -68,3 +68,25 @@ def test_the_worker_recomputes_the_chunks_an_import_marked_stale(imported, celer
     while DirtyChunk.objects.exists() and time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_S)
     assert not DirtyChunk.objects.exists()
+
+
+@pytest.mark.redis
+def test_restoring_unacked_jobs_on_a_torn_down_connection_does_not_raise(caplog, settings):
+    """The guard in satisfaction/celery.py around kombu's restore (the worker used to exit on it)."""
+    import kombu
+
+    import satisfaction.celery  # noqa: F401  (installs the guard)
+
+    with kombu.Connection(settings.REDIS_URL) as connection:
+        channel = connection.channel()
+        channel.qos._delivered["tag-1"] = ("message", "exchange", "routing-key")
+        # What kombu leaves when the worker's connection is torn down before its channel closes.
+        channel._pool = None
+        client, channel.connection.client = channel.connection.client, None
+        try:
+            with caplog.at_level("WARNING"):
+                assert channel.qos.restore_unacked() is None
+        finally:
+            channel.connection.client = client
+            channel.qos._delivered.clear()
+    assert "1 unacknowledged job(s) left for redelivery" in caplog.text
