@@ -71,8 +71,8 @@ DIMENSION_COLUMNS = [
     Column("experience", _("Experience (1–7)"), MEAN),
     Column("pairs", _("Pairs"), COUNT),
     Column("gap", _("Gap"), PERCENT),
-    Column("ci_low", _("95 % interval, low"), PERCENT),
-    Column("ci_high", _("95 % interval, high"), PERCENT),
+    Column("ci_low", _("Interval low (95 %)"), PERCENT),
+    Column("ci_high", _("Interval high (95 %)"), PERCENT),
     Column("n", "n", COUNT),
 ]
 DISTRIBUTION_COLUMNS = [
