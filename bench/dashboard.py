@@ -277,6 +277,9 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
             "gthread",
             "--threads",
             str(THREADS),
+            # Longer than a client's longest pause, so a kept-alive connection is not closed under it.
+            "--keep-alive",
+            "10",
             "--log-level",
             "warning",
         ],
