@@ -3,7 +3,7 @@
 Pure functions over the answers the engine already loads: the CSAT distribution
 (``csat_count_1`` .. ``csat_count_5``), expectation and experience per dimension
 (``expectation_<d>``, ``experience_<d>``, ``pairs_<d>``), and the headline figures per channel
-and per queue (``<figure>@channel=<code>``, ``<figure>@queue=<code>``). Every figure is computed
+and per queue (``<figure>@channel=<code>``, ``<figure>@queue=<code>``, weeks and months only). Every figure is computed
 with the §2-§4 functions of ``satisfaction.scoring``, so a cut's figures follow the same rules as
 the group's. No Django, ORM or settings here.
 """
@@ -33,6 +33,9 @@ CUT_FIGURES = (
     *(f"csat_count_{value}" for value in CSAT_VALUES),
 )
 CUTS = ("channel", "queue")
+# Cut figures are kept for the periods the dashboards filter, not for days: agent-days are most
+# snapshots, and per-channel figures of one agent's day rest on a handful of answers.
+CUT_GRANULARITIES = ("week", "month")
 CUT_MARK = "@"
 # Columns of the response table that the cut figures read (``scoring.customer_metrics``).
 _CUT_COLUMNS = ("has_answer", "csat", "nps", "ces", "fcr", "gap", "hidden", "mismatch")
@@ -79,12 +82,13 @@ def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tupl
     answered = responses.loc[responses["has_answer"].to_numpy(dtype=bool)]
     result: dict[tuple, dict[str, Any]] = {}
 
-    def merge(frame: pd.DataFrame, names: Sequence[str], rename=lambda name, row: name) -> None:
-        records = scoring.metrics_to_records(frame, names=names)
-        for group, record in zip(frame[keys].itertuples(index=False, name=None), records, strict=True):
-            target = result.setdefault(tuple(group), {})
-            for name, value in record.items():
-                target[rename(name, group)] = value
+    def merge(frame: pd.DataFrame, names: Sequence[str], *, suffix: str = "") -> None:
+        # Column-wise to plain Python values (NaN to None): a site's agent-days are thousands of rows.
+        values = frame[list(names)]
+        plain = values.astype(object).where(values.notna(), None)
+        plain.columns = [f"{name}{suffix}" for name in names]
+        for group, record in zip(frame[keys].itertuples(index=False, name=None), plain.to_dict("records"), strict=True):
+            result.setdefault(tuple(group), {}).update(record)
 
     distribution = csat_distribution(answered, by=keys)
     merge(distribution, [f"csat_count_{v}" for v in CSAT_VALUES])
@@ -94,13 +98,16 @@ def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tupl
     if dimensions:
         pair_means = pair_figures(answered, by=keys, dimensions=dimensions)
         merge(pair_means, [c for c in pair_means.columns if c not in keys])
+    periods = answered
+    if "granularity" in answered.columns:
+        periods = answered.loc[answered["granularity"].isin(CUT_GRANULARITIES).to_numpy(dtype=bool)]
     for cut in CUTS:
-        frame = answered.loc[answered[cut].notna()] if cut in answered.columns else answered.iloc[0:0]
+        frame = periods.loc[periods[cut].notna()] if cut in periods.columns else periods.iloc[0:0]
         if frame.empty:
             continue
         figures = cut_figures(frame, by=keys, cut=cut)
         for value, part in figures.groupby(cut, sort=True):
-            merge(part, CUT_FIGURES, rename=lambda name, _group, v=value, c=cut: cut_name(name, cut=c, value=v))
+            merge(part, CUT_FIGURES, suffix=cut_name("", cut=cut, value=value))
     return result
 
 

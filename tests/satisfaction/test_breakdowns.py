@@ -106,3 +106,12 @@ def test_groups_are_kept_apart():
 def test_no_answers_give_no_figures():
     empty = _answers().iloc[0:0]
     assert breakdowns.group_breakdowns(breakdowns.response_breakdowns(empty, cuts=CUTS), by=["team"]) == {}
+
+
+def test_cuts_are_kept_for_weeks_and_months_not_days():
+    responses = breakdowns.response_breakdowns(_answers(), cuts=CUTS)
+    both = pd.concat([responses.assign(granularity="day"), responses.assign(granularity="week")])
+    found = breakdowns.group_breakdowns(both, by=["team", "granularity"])
+    assert "n_responses@channel=ivr" not in found[("a", "day")]
+    assert found[("a", "day")]["csat_count_5"] == 2  # the distribution is kept for days
+    assert found[("a", "week")]["n_responses@channel=ivr"] == 2
