@@ -70,3 +70,20 @@ def test_agent_cannot_export_team_dashboards(client, centre):
     assert _export(client, "balance", "ranking", "csv").status_code == 403
     rows = _csv(_export(client, "me", "comparison", "csv"))
     assert len(rows) == 3
+
+
+def test_a_channel_export_totals_equal_the_channel_figure(client, centre):
+    client.force_login(centre.users["admin"])
+    rows = _csv(_export(client, "customer", "children", "csv", "site=site-a&channel=web"))
+    # Per team and month, one web answer per agent: 6 each.
+    assert [int(r["n_responses"]) for r in rows] == [6, 6]
+    body = client.get(reverse("dashboards:customer") + "?site=site-a&channel=web").content.decode()
+    assert 'data-figure="n_responses">12<' in body
+
+
+def test_the_distribution_export_adds_up_to_the_responses(client, centre):
+    client.force_login(centre.users["admin"])
+    rows = _csv(_export(client, "customer", "distribution", "csv", "team=team-a"))
+    assert [r["csat"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert sum(int(r["responses"]) for r in rows) == 18
+    assert sum(float(r["share_pct"]) for r in rows) == pytest.approx(100)
