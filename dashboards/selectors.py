@@ -90,10 +90,12 @@ def cut_figures(metrics: dict[str, Any], filters: DashboardFilters) -> dict[str,
     """
     if not (filters.channel or filters.queue):
         return metrics
+    # Names not kept per cut are present and empty, so pages show "—" for them rather than nothing.
+    empty = dict.fromkeys(column.key for column in CUSTOMER_COLUMNS)
     if filters.cut is None:
-        return {}
+        return empty
     cut, value = filters.cut
-    return {name: metrics.get(cut_name(name, cut=cut, value=value)) for name in CUT_FIGURES}
+    return {**empty, **{name: metrics.get(cut_name(name, cut=cut, value=value)) for name in CUT_FIGURES}}
 
 
 def queue_names(*snapshots: dict[str, Any]) -> list[str]:

@@ -182,6 +182,7 @@ def test_the_channel_filter_is_kept_in_drill_down_links(client, centre):
     body = _text(client.get(reverse("dashboards:customer") + "?site=site-a&channel=web"))
     assert "team=team-a&amp;channel=web" in body
     assert 'id="cut-note"' in body
+    assert 'data-figure="mismatch_count">—<' in body  # not kept per channel
 
 
 def test_the_queue_filter_offers_the_queues_with_figures(client, centre):
