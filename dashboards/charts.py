@@ -61,19 +61,44 @@ def balance_charts(data: BalanceDashboard) -> list[dict[str, Any]]:
 
 
 def customer_charts(data: CustomerDashboard) -> list[dict[str, Any]]:
-    """The node's trend of CSAT %, FCR % and NPS, and its gap per dimension."""
+    """The node's trend, CSAT distribution, gap per dimension, and expectation against experience."""
     charts = []
     if data.trend.rows:
         charts.append(
             lines(data.trend, {"csat_pct": _("CSAT %"), "fcr_pct": _("FCR %"), "nps": "NPS"}, title=_("Trend"))
         )
+    if data.distribution.rows:
+        charts.append(
+            {
+                "kind": "bars",
+                "name": "distribution",
+                "title": _("CSAT distribution (responses per answer, 1–5)"),
+                "x": [row["csat"] for row in data.distribution.rows],
+                "series": [{"name": _("Responses"), "data": [row["responses"] for row in data.distribution.rows]}],
+            }
+        )
     if data.gaps:
         charts.append(
             {
                 "kind": "bars",
+                "name": "gaps",
                 "title": _("Gap per dimension (experience − expectation)"),
                 "x": [g["dimension"] for g in data.gaps],
                 "series": [{"name": _("Gap"), "data": [g["gap"] for g in data.gaps]}],
+            }
+        )
+    paired = [g for g in data.gaps if g["pairs"]]
+    if paired:
+        charts.append(
+            {
+                "kind": "bars",
+                "name": "expectation",
+                "title": _("Expectation against experience per dimension (1–7)"),
+                "x": [g["dimension"] for g in paired],
+                "series": [
+                    {"name": _("Expectation"), "data": [g["expectation"] for g in paired]},
+                    {"name": _("Experience"), "data": [g["experience"] for g in paired]},
+                ],
             }
         )
     return charts

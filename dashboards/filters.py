@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from satisfaction.models import Granularity
+from surveys.models import Channel
 
 # Periods shown by default: a year of months, or a quarter of weeks.
 DEFAULT_MONTHS = 12
@@ -15,6 +16,8 @@ DEFAULT_WEEKS = 13
 GRANULARITIES = (Granularity.WEEK, Granularity.MONTH)
 DAYS_PER_WEEK = 7
 MONTHS_PER_YEAR = 12
+# Contact.queue holds at most this many characters.
+QUEUE_MAX_LENGTH = 50
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -33,7 +36,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @dataclass(frozen=True)
 class DashboardFilters:
-    """Period (granularity, start, end) and the organisation cut: site, team, agent."""
+    """Period (granularity, start, end), organisation cut (site, team, agent) and contact cut (channel, queue)."""
 
     granularity: str
     start: dt.date
@@ -41,6 +44,8 @@ class DashboardFilters:
     site: str = ""
     team: str = ""
     agent: str = ""
+    channel: str = ""
+    queue: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict, *, today: dt.date | None = None) -> "DashboardFilters":
@@ -57,6 +62,7 @@ class DashboardFilters:
         start = _date(query.get("start")) or default_start
         if start > end:
             start, end = end, start
+        channel = query.get("channel", "").strip()
         return cls(
             granularity=granularity,
             start=start,
@@ -64,6 +70,8 @@ class DashboardFilters:
             site=query.get("site", "").strip(),
             team=query.get("team", "").strip(),
             agent=query.get("agent", "").strip(),
+            channel=channel if channel in Channel.values else "",
+            queue=query.get("queue", "").strip()[:QUEUE_MAX_LENGTH],
         )
 
     def query(self, **changes: str) -> str:
@@ -76,9 +84,22 @@ class DashboardFilters:
             "site": values.site,
             "team": values.team,
             "agent": values.agent,
+            "channel": values.channel,
+            "queue": values.queue,
         }
         return urlencode({name: value for name, value in pairs.items() if value})
 
     def period_query(self) -> str:
-        """The query string of the period only (granularity, start, end)."""
+        """The query string of the period and the contact cut, without the organisation cut."""
         return self.query(site="", team="", agent="")
+
+    @property
+    def cut(self) -> tuple[str, str] | None:
+        """The contact cut whose figures snapshots keep: ("channel", code) or ("queue", name); one at a time."""
+        if self.channel and self.queue:
+            return None
+        if self.channel:
+            return "channel", self.channel
+        if self.queue:
+            return "queue", self.queue
+        return None

@@ -21,6 +21,7 @@ from agents.selectors.cases import overdue_filter
 from dashboards.filters import DashboardFilters
 from dashboards.tables import COUNT, DATE, MEAN, PERCENT, SCORE, TEXT, Column, Table
 from satisfaction import scoping, scoring
+from satisfaction.breakdowns import CSAT_VALUES, CUT_FIGURES, CUT_MARK, cut_name
 from satisfaction.exceptions import NotFound
 from satisfaction.models import CENTRE_KEY, Level, ScoreSnapshot
 from satisfaction.selectors import balance_link, balance_rows, score_snapshots
@@ -63,6 +64,55 @@ KPI_COLUMNS = [
 PERIOD_COLUMN = Column("period_start", _("Period"), DATE)
 # Suffixes of the per-dimension gap figures that are not themselves a dimension (SCORING.md §9).
 GAP_DETAIL_SUFFIXES = ("_sd", "_ci_low", "_ci_high", "_n")
+QUEUE_MARK = f"{CUT_MARK}queue="
+DIMENSION_COLUMNS = [
+    Column("dimension", _("Dimension"), TEXT),
+    Column("expectation", _("Expectation (1–7)"), MEAN),
+    Column("experience", _("Experience (1–7)"), MEAN),
+    Column("pairs", _("Pairs"), COUNT),
+    Column("gap", _("Gap"), PERCENT),
+    Column("ci_low", _("Interval low (95 %)"), PERCENT),
+    Column("ci_high", _("Interval high (95 %)"), PERCENT),
+    Column("n", "n", COUNT),
+]
+DISTRIBUTION_COLUMNS = [
+    Column("csat", _("CSAT answer"), TEXT),
+    Column("responses", _("Responses"), COUNT),
+    Column("share_pct", _("Share %"), PERCENT),
+]
+
+
+def cut_figures(metrics: dict[str, Any], filters: DashboardFilters) -> dict[str, Any]:
+    """A snapshot's figures for the filters' channel or queue, under the plain names; all of them without a cut.
+
+    Snapshots keep the headline figures per channel and per queue, not per channel and queue
+    together, so asking for both gives no figures.
+    """
+    if not (filters.channel or filters.queue):
+        return metrics
+    # Names not kept per cut are present and empty, so pages show "—" for them rather than nothing.
+    empty = dict.fromkeys(column.key for column in CUSTOMER_COLUMNS)
+    if filters.cut is None:
+        return empty
+    cut, value = filters.cut
+    return {**empty, **{name: metrics.get(cut_name(name, cut=cut, value=value)) for name in CUT_FIGURES}}
+
+
+def queue_names(*snapshots: dict[str, Any]) -> list[str]:
+    """The queues that have figures in any of the snapshots, for the queue filter."""
+    return sorted({name.split(QUEUE_MARK, 1)[1] for metrics in snapshots for name in metrics if QUEUE_MARK in name})
+
+
+def csat_distribution(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Responses per CSAT answer 1-5 (``csat_count_<v>``) with each one's share of the answers."""
+    counts = [figures.get(f"csat_count_{value}") for value in CSAT_VALUES]
+    if all(count is None for count in counts):
+        return []
+    total = sum(count or 0 for count in counts)
+    return [
+        {"csat": str(value), "responses": count or 0, "share_pct": (count or 0) / total * 100 if total else None}
+        for value, count in zip(CSAT_VALUES, counts, strict=True)
+    ]
 
 
 def _metrics(snapshots: QuerySet[ScoreSnapshot]) -> dict[tuple[str, dt.date], dict]:
@@ -251,16 +301,19 @@ class CustomerDashboard:
     trend: Table
     children: Table
     mismatches: Table
+    distribution: Table
+    dimensions: Table
+    queue_options: list[str] = field(default_factory=list)
     contacts: Table | None = None
 
     @property
     def tables(self) -> dict[str, Table]:
-        found = [self.children, self.trend, self.mismatches]
+        found = [self.children, self.trend, self.mismatches, self.distribution, self.dimensions]
         return {t.name: t for t in (*found, self.contacts) if t is not None}
 
 
 def dimension_gaps(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The §2 gap per dimension of one snapshot: ``gap_<dimension>`` with its n and interval."""
+    """The §2 gap per dimension of one snapshot with its n and interval, and mean expectation and experience."""
     dimensions = sorted(
         name[len("gap_") :]
         for name in metrics
@@ -273,6 +326,9 @@ def dimension_gaps(metrics: dict[str, Any]) -> list[dict[str, Any]]:
             "n": metrics.get(f"gap_{d}_n"),
             "ci_low": metrics.get(f"gap_{d}_ci_low"),
             "ci_high": metrics.get(f"gap_{d}_ci_high"),
+            "expectation": metrics.get(f"expectation_{d}"),
+            "experience": metrics.get(f"experience_{d}"),
+            "pairs": metrics.get(f"pairs_{d}"),
         }
         for d in dimensions
     ]
@@ -327,13 +383,13 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
             ]
 
     trend_rows: list[dict] = []
+    raw_latest: dict[str, Any] = {}
     if level is not None:
-        trend_rows = [
-            {"period_start": s.period_start, **s.metrics}
-            for s in score_snapshots(
-                user, level=level, granularity=filters.granularity, start=filters.start, end=filters.end, key=key
-            )
-        ]
+        for s in score_snapshots(
+            user, level=level, granularity=filters.granularity, start=filters.start, end=filters.end, key=key
+        ):
+            trend_rows.append({"period_start": s.period_start, **cut_figures(s.metrics, filters)})
+            raw_latest = s.metrics
     child_keys = {k for k, _name, _q in children_query}
     if trend_rows:
         period = trend_rows[-1]["period_start"]
@@ -353,7 +409,12 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
         base = reverse("dashboards:customer")
         for child_key, child_name, query in children_query:
             metrics = found.get((child_key, period), {})
-            children_rows.append({"name": child_name, "key": child_key, **metrics, "_url": f"{base}?{query}"})
+            children_rows.append(
+                {"name": child_name, "key": child_key, **cut_figures(metrics, filters), "_url": f"{base}?{query}"}
+            )
+        queues = queue_names(raw_latest, *found.values())
+    else:
+        queues = queue_names(raw_latest)
     children = Table(
         name="children",
         title=_("Breakdown"),
@@ -362,6 +423,8 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
     )
     trend = Table(name="trend", title=_("Trend"), columns=[PERIOD_COLUMN, *CUSTOMER_COLUMNS], rows=trend_rows)
     contacts = _agent_contacts(user, filters, agent) if level == Level.AGENT else None
+    # Per-dimension figures are kept for the whole group only, so a channel or queue shows none.
+    gaps = [] if filters.channel or filters.queue else dimension_gaps(figures)
     return CustomerDashboard(
         filters=filters,
         level=level,
@@ -371,10 +434,13 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
         period=period,
         figures=figures,
         small_sample=bool(figures) and (figures.get("n_responses") or 0) < SMALL_SAMPLE_N,
-        gaps=dimension_gaps(figures),
+        gaps=gaps,
         trend=trend,
         children=children,
         mismatches=_mismatches(user, filters, level=level, key=key),
+        distribution=Table("distribution", _("CSAT distribution"), DISTRIBUTION_COLUMNS, csat_distribution(figures)),
+        dimensions=Table("dimensions", _("Expectation, experience and gap per dimension"), DIMENSION_COLUMNS, gaps),
+        queue_options=sorted({*queues, *([filters.queue] if filters.queue else [])}),
         contacts=contacts,
     )
 
@@ -391,6 +457,10 @@ def _mismatches(user: User, filters: DashboardFilters, *, level: str | None, key
     """§4 mismatches behind the node: the follow-up cases they opened, newest first."""
     start, end = _period_window(filters)
     cases = scoping.visible_cases(user).filter(reason=CaseReason.MISMATCH, opened_at__gte=start, opened_at__lt=end)
+    if filters.channel:
+        cases = cases.filter(response__channel=filters.channel)
+    if filters.queue:
+        cases = cases.filter(contact__queue=filters.queue)
     cases = {
         Level.SITE: lambda c: c.filter(site__code=key),
         Level.TEAM: lambda c: c.filter(team__code=key),
@@ -431,6 +501,8 @@ def _agent_contacts(user: User, filters: DashboardFilters, agent: Agent) -> Tabl
     responses = (
         Response.objects.filter(agent=scoping.get_agent_for_user(user, agent.employee_number))
         .filter(answered_at__gte=start, answered_at__lt=end)
+        .filter(**({"channel": filters.channel} if filters.channel else {}))
+        .filter(**({"contact__queue": filters.queue} if filters.queue else {}))
         .select_related("contact")
         .order_by("-answered_at")[:LIST_LIMIT]
     )

@@ -13,6 +13,7 @@ from dashboards.filters import DashboardFilters
 from satisfaction import scoping
 from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import NotFound
+from surveys.models import Channel
 from surveys.pulse_selectors import COPC_VISION_TARGET_PCT
 
 # Who reads the team dashboards (balance, customer, operations); agents have their own page.
@@ -85,7 +86,7 @@ def balance(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def customer(request: HttpRequest) -> HttpResponse:
-    return _page(request, "customer", "dashboards/customer.html")
+    return _page(request, "customer", "dashboards/customer.html", cut_filters=True, channel_options=Channel.choices)
 
 
 @login_required

@@ -154,3 +154,16 @@ def load_upheld_grievances(start: dt.datetime, end: dt.datetime) -> pd.DataFrame
     frame = read_frame(sql, [start, end], dtypes=GRIEVANCE_DTYPES)
     frame["started_at"] = pd.to_datetime(frame.pop("started_epoch"), unit="s", utc=True)
     return frame
+
+
+CUT_DTYPES = {"response_id": "int64", "channel": "object", "queue": "object"}
+
+
+def load_response_cuts(start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Channel and contact queue of every response answered in [start, end) (the dashboards' cuts)."""
+    sql = """
+        SELECT r.id AS response_id, r.channel, c.queue
+        FROM surveys_response r JOIN surveys_contact c ON c.id = r.contact_id
+        WHERE r.answered_at >= %s AND r.answered_at < %s
+    """
+    return read_frame(sql, [start, end], dtypes=CUT_DTYPES)

@@ -53,14 +53,16 @@ def balance_rows(user: User, *, granularity: str, start: dt.date, end: dt.date) 
     """Team-periods of the balance view (SCORING.md §8) from snapshots, scoped to the user."""
     snapshots = score_snapshots(user, level="team", granularity=granularity, start=start, end=end)
     team_sites = dict(scoping.visible_teams(user).values_list("code", "site__code"))
+    # Only the balance figures leave the database, not each snapshot's whole set of figures.
+    figures = snapshots.values_list("key", "period_start", *(f"metrics__{name}" for name in BALANCE_FIGURES))
     return [
         {
-            "team": s.key,
-            "site": team_sites.get(s.key),
-            "period_start": s.period_start,
-            **{name: s.metrics.get(name) for name in BALANCE_FIGURES},
+            "team": key,
+            "site": team_sites.get(key),
+            "period_start": period,
+            **dict(zip(BALANCE_FIGURES, values, strict=True)),
         }
-        for s in snapshots
+        for key, period, *values in figures
     ]
 
 

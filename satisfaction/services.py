@@ -21,13 +21,14 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from agents.models import Agent, Site, Team
-from satisfaction import scoring
+from satisfaction import breakdowns, scoring
 from satisfaction.loading import (
     KANO_ITEMS,
     load_answers,
     load_delivered_invitations,
     load_evaluations,
     load_kpi,
+    load_response_cuts,
     load_upheld_grievances,
 )
 from satisfaction.models import CENTRE_KEY, DirtyChunk, Granularity, Level, ScoreSnapshot
@@ -138,6 +139,14 @@ def _compute_chunk(*, site: str, month: dt.date) -> int:
         figures.setdefault(group, {}).update(metrics)
     for group, metrics in _kpi_figures(month=month, scope=scope, tz=tz).items():
         figures.setdefault(group, {}).update(metrics)
+    # Extras beyond §9 for the dashboards: CSAT distribution, expectation and experience, channel and queue cuts.
+    extra = breakdowns.response_breakdowns(answers, cuts=load_response_cuts(start, end), weights=survey_weights())
+    extra_levels = _level_frames(_by_period(extra, "answered_at", month=month, tz=tz), scope) if len(extra) else {}
+    for level, (column, frame) in extra_levels.items():
+        for (key, granularity, period), metrics in breakdowns.group_breakdowns(
+            frame, by=[column, "granularity", "period_start"]
+        ).items():
+            figures.setdefault((level, _key_names(scope)[level](key), granularity, period), {}).update(metrics)
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
         # Every snapshot carries every name; a group without records has no upheld grievance.

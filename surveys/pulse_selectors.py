@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,9 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, Count, QuerySet
 from django.db.models.functions import Cast
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from agents.models import Site, Team, User
 from satisfaction import scoping, scoring
@@ -49,6 +51,7 @@ from surveys.models import (
     PulseQuestion,
     PulseRound,
     PulseSchedule,
+    PulseSubmission,
     PulseSurvey,
     PulseTopic,
     Suggestion,
@@ -89,6 +92,8 @@ FIGURE_MEASURES = {
 }
 HEADLINE_FIGURES = ("engagement_index", "stress_index", "enps", "favourable_pct", "participation_pct")
 TREND_ROUNDS = 12
+# A closed round's results never change; the cache key also holds the counts behind them.
+CLOSED_ROUND_CACHE_SECONDS = 3600
 # Seed 004 (COPC): at least 80 % of staff can state the centre's vision and strategy.
 COPC_VISION_TARGET_PCT = 80.0
 # Heat-map colour bands of item favourable %.
@@ -392,10 +397,44 @@ def pulse_results(user: User, *, round_id: int, filters: PulseFilters) -> PulseR
     """One round's results for a cut, scoped to the user and under the anonymity rule (SCORING.md §5).
 
     ``refused`` is True when the cut itself may not be shown; nothing else is computed then.
+    A closed round's results are cached: no answer is taken after closing, and the key holds the
+    counts of answers and invitations behind them, the user's team scope, the cut and k.
     """
     pulse_round = scoping.get_pulse_round_for_results(user, round_id)
     team_scope = scoping.pulse_result_team_codes(user, pulse_round)
     k = scoring.anonymity_k(settings.ANONYMITY_K)
+    if pulse_round.closed_at is None:
+        return _pulse_results(pulse_round, team_scope=team_scope, filters=filters, k=k)
+    key = _results_cache_key(pulse_round, team_scope=team_scope, filters=filters, k=k)
+    results = cache.get(key)
+    if results is None:
+        results = _pulse_results(pulse_round, team_scope=team_scope, filters=filters, k=k)
+        cache.set(key, results, CLOSED_ROUND_CACHE_SECONDS)
+    return results
+
+
+def _results_cache_key(
+    pulse_round: PulseRound, *, team_scope: frozenset[str] | None, filters: PulseFilters, k: int
+) -> str:
+    """A key that changes with anything the results of a closed round rest on."""
+    rounds = PulseRound.objects.filter(survey=pulse_round.survey, opens_at__lte=pulse_round.opens_at)
+    parts = (
+        pulse_round.pk,
+        pulse_round.closed_at.isoformat(),
+        PulseSubmission.objects.filter(round__in=rounds).count(),
+        PulseAnswer.objects.filter(submission__round__in=rounds).count(),
+        PulseParticipation.objects.filter(round__in=rounds).count(),
+        k,
+        None if team_scope is None else sorted(team_scope),
+        sorted(filters.as_dict().items()),
+        get_language(),
+    )
+    return "pulse-results:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _pulse_results(
+    pulse_round: PulseRound, *, team_scope: frozenset[str] | None, filters: PulseFilters, k: int
+) -> PulseResults:
     trend_rounds = list(
         PulseRound.objects.filter(survey=pulse_round.survey, opens_at__lte=pulse_round.opens_at).order_by("-opens_at")[
             :TREND_ROUNDS

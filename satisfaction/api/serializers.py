@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from satisfaction.breakdowns import CUT_FIGURES, CUT_MARK, CUTS
 from satisfaction.models import Granularity, Level
 from satisfaction.services import BALANCE_METRICS, CUSTOMER_METRICS, KPI_METRICS, PULSE_METRICS
 
@@ -34,9 +35,18 @@ METRIC_NAMES = frozenset(
 DIMENSION_METRIC = re.compile(r"^(?:gap|kano_category|kano_better|kano_worse|kano_n)_[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$")
 
 
+# Extras beyond §9 that the dashboards read (satisfaction/breakdowns.py): the CSAT distribution,
+# expectation and experience per dimension, and headline figures per channel or queue.
+EXTRA_METRIC = re.compile(r"^(?:csat_count_[1-5]|(?:expectation|experience|pairs)_[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*)$")
+CUT_METRIC = re.compile(rf"^(?P<figure>[a-z_0-9]+){CUT_MARK}(?:{'|'.join(CUTS)})=[^,@]+$")
+
+
 def is_metric_name(name: str) -> bool:
-    """Whether ``name`` is a §9 figure, with ``gap_<dimension>`` (and ``_sd``, ``_n``...) and Kano forms."""
-    return name in METRIC_NAMES or bool(DIMENSION_METRIC.match(name))
+    """Whether ``name`` is a §9 figure (with per-dimension and Kano forms) or one of the dashboards' extras."""
+    if name in METRIC_NAMES or DIMENSION_METRIC.match(name) or EXTRA_METRIC.match(name):
+        return True
+    cut = CUT_METRIC.match(name)
+    return bool(cut) and cut["figure"] in CUT_FIGURES
 
 
 class ScoresQuerySerializer(serializers.Serializer):

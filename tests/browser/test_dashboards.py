@@ -136,3 +136,39 @@ def test_an_export_downloads_a_file_whose_totals_match_the_page(page, live_serve
     with page.expect_download() as info:
         page.click('section[data-table="children"] a[data-export="xlsx"]')
     assert info.value.suggested_filename.endswith(".xlsx")
+
+
+def test_the_customer_page_draws_the_csat_distribution_and_expectation_against_experience(page, live_server, centre):
+    _log_in(page, live_server, centre.users["admin"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a2")
+    page.wait_for_load_state("networkidle")
+    _charts_drawn(page)
+    for name in ("distribution", "expectation"):
+        chart = page.locator(f'[data-chart-name="{name}"]')
+        assert chart.get_attribute("data-drawn") == "true", name
+        assert chart.locator("canvas").count() >= 1, name
+    counts = page.locator('section[data-table="distribution"] td[data-key="responses"]').all_inner_texts()
+    assert counts == ["0", "6", "6", "6", "0"]
+    screenshot(page, "dashboard-customer-distribution")
+    assert page.console_errors == []
+
+
+def test_a_channel_filter_shows_in_the_url_and_changes_the_figures(page, live_server, centre):
+    _log_in(page, live_server, centre.users["admin"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a2")
+    assert page.inner_text('[data-figure="n_responses"]') == "18"
+    page.select_option("#f-channel", "web")
+    page.click("#dash-filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "channel=web" in page.url
+    assert page.inner_text('[data-figure="n_responses"]') == "6"
+    assert page.inner_text('[data-figure="csat_pct"]') == "0.0"
+    _charts_drawn(page)
+    screenshot(page, "dashboard-customer-channel-web")
+    # The drill-down keeps the channel.
+    agent = centre.agents["team-a2"][0]
+    page.click(f'section[data-table="children"] a:text("{agent.name}")')
+    page.wait_for_load_state("networkidle")
+    assert "channel=web" in page.url and f"agent={agent.employee_number}" in page.url
+    assert page.inner_text('[data-figure="n_responses"]') == "1"
+    assert page.console_errors == []

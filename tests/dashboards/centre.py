@@ -99,12 +99,14 @@ def build_centre() -> Centre:
                     contact = f"{agent.employee_number}-{month:%Y%m}-{n}"
                     at = f"{month.replace(day=3 + n * 7):%Y-%m-%d}T10:00:00+08:00"
                     csat = csats[n % len(csats)]
+                    # The first two contacts answer by IVR, the third on the web (the channel filter).
+                    channel = "web" if n == CONTACTS_PER_AGENT - 1 else "ivr"
                     lines += [
-                        f"{contact},{agent.employee_number},{at},ivr,csat,,{csat}",
-                        f"{contact},{agent.employee_number},{at},ivr,nps,,{csat * 2}",
-                        f"{contact},{agent.employee_number},{at},ivr,fcr,,{'yes' if csat > 3 else 'no'}",
-                        f"{contact},{agent.employee_number},{at},ivr,expectation,empathy,5",
-                        f"{contact},{agent.employee_number},{at},ivr,experience,empathy,{csat + 1}",
+                        f"{contact},{agent.employee_number},{at},{channel},csat,,{csat}",
+                        f"{contact},{agent.employee_number},{at},{channel},nps,,{csat * 2}",
+                        f"{contact},{agent.employee_number},{at},{channel},fcr,,{'yes' if csat > 3 else 'no'}",
+                        f"{contact},{agent.employee_number},{at},{channel},expectation,empathy,5",
+                        f"{contact},{agent.employee_number},{at},{channel},experience,empathy,{csat + 1}",
                     ]
     import_responses((HEADER + "\n".join(lines) + "\n").encode())
 

@@ -82,3 +82,20 @@ def test_exports_of_contacts_are_audited_and_figure_tables_are_not(client, centr
     events = list(AuditEvent.objects.filter(action=AuditAction.PERSONAL_DATA_EXPORTED))
     assert [(e.actor, e.object_id) for e in events] == [(admin, "customer/contacts.csv")]
     assert "agent=TEAM-A-0" in events[0].detail["query"] and events[0].detail["rows"] >= 1
+
+
+def test_a_channel_export_totals_equal_the_channel_figure(client, centre):
+    client.force_login(centre.users["admin"])
+    rows = _csv(_export(client, "customer", "children", "csv", "site=site-a&channel=web"))
+    # Per team and month, one web answer per agent: 6 each.
+    assert [int(r["n_responses"]) for r in rows] == [6, 6]
+    body = client.get(reverse("dashboards:customer") + "?site=site-a&channel=web").content.decode()
+    assert 'data-figure="n_responses">12<' in body
+
+
+def test_the_distribution_export_adds_up_to_the_responses(client, centre):
+    client.force_login(centre.users["admin"])
+    rows = _csv(_export(client, "customer", "distribution", "csv", "team=team-a"))
+    assert [r["csat"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert sum(int(r["responses"]) for r in rows) == 18
+    assert sum(float(r["share_pct"]) for r in rows) == pytest.approx(100)

@@ -1,5 +1,7 @@
 """The dashboard pages: what each role sees, drill-down, filters in the URL, and scoping (404 for hidden)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -156,3 +158,61 @@ def test_opening_a_contact_is_audited_with_its_viewer(client, centre):
     from surveys.models import Contact
 
     assert event.object_id == str(Contact.objects.get(external_id=centre.contact_a).pk)
+
+
+def test_customer_page_shows_the_csat_distribution_beside_the_mean(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?team=team-a2"))
+    # Aleph's month: six agents answered 3, 4 and 2 once each.
+    section = body[body.index('data-table="distribution"') :]
+    cells = re.findall(r'data-key="responses">(\d+)<', section[: section.index("</section>")])
+    assert cells == ["0", "6", "6", "6", "0"]
+
+
+def test_customer_page_shows_expectation_against_experience_per_dimension(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?team=team-a2"))
+    section = body[body.index('data-table="dimensions"') :]
+    # Expectation 5 throughout; experience csat + 1: (4 + 5 + 3) / 3 = 4.00; gap (4 - 5) / 6 * 100 = -16.7.
+    assert 'data-key="expectation">5.00<' in section
+    assert 'data-key="experience">4.00<' in section
+    assert 'data-key="gap">-16.7<' in section
+
+
+@pytest.mark.parametrize(
+    ("channel", "n_responses", "csat_pct"), [("", "18", "33.3"), ("ivr", "12", "50.0"), ("web", "6", "0.0")]
+)
+def test_the_channel_filter_shows_that_channels_figures(client, centre, channel, n_responses, csat_pct):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + f"?team=team-a2&channel={channel}"))
+    assert f'data-figure="n_responses">{n_responses}<' in body
+    assert f'data-figure="csat_pct">{csat_pct}<' in body
+
+
+def test_the_channel_filter_is_kept_in_drill_down_links(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?site=site-a&channel=web"))
+    assert "team=team-a&amp;channel=web" in body
+    assert 'id="cut-note"' in body
+    assert 'data-figure="mismatch_count">—<' in body  # not kept per channel
+
+
+def test_the_queue_filter_offers_the_queues_with_figures(client, centre):
+    client.force_login(centre.users["admin"])
+    month = centre.months[-1]
+    body = _text(client.get(reverse("dashboards:customer") + f"?team=team-a&start={month}&queue=billing"))
+    assert '<option value="billing" selected>' in body
+    assert 'data-figure="n_responses">1<' in body  # only contact A is in the billing queue
+
+
+def test_channel_and_queue_together_show_no_figures(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?team=team-a&channel=ivr&queue=billing"))
+    assert "not for both together" in body
+    assert 'data-figure="csat_pct">—<' in body
+
+
+def test_an_unknown_channel_is_ignored(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _text(client.get(reverse("dashboards:customer") + "?team=team-a2&channel=fax"))
+    assert 'data-figure="n_responses">18<' in body

@@ -357,7 +357,10 @@ def test_day_figures_match_the_hand_computation(agents, import_scored, level, ke
 
 def test_snapshots_carry_every_section_9_customer_name(agents, import_scored):
     import_scored(BASE)
-    names = set(metrics("centre", "centre", "month", MONTH))
+    # The dashboards' extras (satisfaction/breakdowns.py) are tested apart, below.
+    names = {
+        n for n in metrics("centre", "centre", "month", MONTH) if not n.startswith(EXTRA_PREFIXES) and "@" not in n
+    }
     dimension_names = {
         f"gap_{d}{s}" for d in ("empathy", "reliability") for s in ("", "_sd", "_ci_low", "_ci_high", "_n")
     }
@@ -399,6 +402,27 @@ def test_snapshots_carry_every_section_9_customer_name(agents, import_scored):
 
 
 # --- periods in the centre's time zone -------------------------------------------------------
+
+
+EXTRA_PREFIXES = ("csat_count_", "expectation_", "experience_", "pairs_")
+
+
+def test_snapshots_carry_the_dashboard_extras_worked_by_hand(agents, import_scored):
+    import_scored(BASE)
+    centre = metrics("centre", "centre", "month", MONTH)
+    # csat 5, 4, 2, 3, 1: one of each; empathy pairs R2 (5, 6) and R3 (4, 6); reliability has no pair.
+    assert [centre[f"csat_count_{v}"] for v in range(1, 6)] == [1, 1, 1, 1, 1]
+    assert (centre["expectation_empathy"], centre["experience_empathy"], centre["pairs_empathy"]) == (4.5, 6, 2)
+    assert "expectation_reliability" not in centre
+    # Channels: ivr R1, R5; web R2, R3, R6 (a comment only); sms R4.
+    assert [centre[f"n_responses@channel={c}"] for c in ("ivr", "web", "sms")] == [2, 3, 1]
+    assert centre["csat_mean@channel=ivr"] == 3
+    assert centre["csat_pct@channel=web"] == 50
+    assert centre["nps@channel=sms"] == 0
+    # A001's own figures hold R1-R3 only.
+    agent = metrics("agent", "A001", "month", MONTH)
+    assert agent["n_responses@channel=web"] == 2
+    assert "n_responses@channel=sms" not in agent
 
 
 def test_a_sunday_evening_answer_belongs_to_the_week_that_began_the_monday_before(agents, import_scored):

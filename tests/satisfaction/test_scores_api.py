@@ -105,6 +105,22 @@ def test_a_metric_missing_from_a_snapshot_is_null(snapshots, admin_user):
     assert reply.json()["results"][0]["metrics"] == {"csat_pct": 75.0, "gap_empathy": None}
 
 
+def test_the_dashboard_extras_can_be_asked_for_by_name(snapshots, admin_user):
+    names = (
+        "csat_count_5,expectation_empathy,experience_empathy,pairs_empathy,csat_pct@channel=ivr,n_responses@queue=q1"
+    )
+    reply = get(admin_user, level="centre", metrics=names, **MONTH_QUERY)
+    assert reply.status_code == 200
+    assert set(reply.json()["results"][0]["metrics"]) == set(names.split(","))
+
+
+@pytest.mark.parametrize(
+    "name", ["csat_count_6", "happiness@channel=ivr", "csat_pct@region=north", "csat_pct@channel="]
+)
+def test_a_malformed_extra_is_refused(snapshots, admin_user, name):
+    assert_bad_query(get(admin_user, level="centre", metrics=name, **MONTH_QUERY), "metrics")
+
+
 def test_results_are_ordered_by_period_then_key_and_paged_with_a_next_link(agent_a, admin_user):
     ScoreSnapshot.objects.bulk_create(
         ScoreSnapshot(level="agent", key=f"E{n:03d}", granularity="day", period_start=MARCH, metrics={})

@@ -233,3 +233,22 @@ def test_team_pulse_metrics_show_a_team_with_enough_answers(pulse_round):
 def test_an_empty_round_has_empty_frames():
     assert pulse_answer_frame(round_ids=[]).empty
     assert isinstance(team_pulse_metrics(round_ids=[]), pd.DataFrame)
+
+
+def test_a_closed_rounds_results_are_cached_until_an_answer_behind_them_changes(
+    hr_user, pulse_round, team_a, questions, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from surveys.pulse_selectors import PulseFilters, pulse_results
+
+    pulse_round.closed_at = timezone.now()
+    pulse_round.save()
+    first = pulse_results(hr_user, round_id=pulse_round.pk, filters=PulseFilters())
+    with django_assert_max_num_queries(8):  # scoping and the key's counts, not the answers
+        again = pulse_results(hr_user, round_id=pulse_round.pk, filters=PulseFilters())
+    assert again.summary == first.summary
+    # One more respondent changes the key, so the figures are computed afresh.
+    fill(pulse_round, team_a, [(1, 5, 5, 1, 0)], invited=0, questions=questions)
+    after = pulse_results(hr_user, round_id=pulse_round.pk, filters=PulseFilters())
+    assert after.summary["respondents"] == first.summary["respondents"] + 1

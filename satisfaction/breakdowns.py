@@ -1,0 +1,143 @@
+"""Snapshot figures beyond SCORING.md §9 that the customer dashboard reads (issue 8).
+
+Pure functions over the answers the engine already loads: the CSAT distribution
+(``csat_count_1`` .. ``csat_count_5``), expectation and experience per dimension
+(``expectation_<d>``, ``experience_<d>``, ``pairs_<d>``), and the headline figures per channel
+and per queue (``<figure>@channel=<code>``, ``<figure>@queue=<code>``, weeks and months only). Every figure is computed
+with the §2-§4 functions of ``satisfaction.scoring``, so a cut's figures follow the same rules as
+the group's. No Django, ORM or settings here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from satisfaction import scoring
+
+CSAT_VALUES = (1, 2, 3, 4, 5)
+# The headline figures kept per channel and per queue; the rest (response rate, per-dimension
+# gaps, mismatches) exist for the whole group only.
+CUT_FIGURES = (
+    "n_responses",
+    "csat_pct",
+    "csat_mean",
+    "nps",
+    "ces_mean",
+    "fcr_pct",
+    "gap",
+    "hidden_dissatisfaction_pct",
+    *(f"csat_count_{value}" for value in CSAT_VALUES),
+)
+CUTS = ("channel", "queue")
+# Cut figures are kept for the periods the dashboards filter, not for days: agent-days are most
+# snapshots, and per-channel figures of one agent's day rest on a handful of answers.
+CUT_GRANULARITIES = ("week", "month")
+CUT_MARK = "@"
+# Columns of the response table that the cut figures read (``scoring.customer_metrics``).
+_CUT_COLUMNS = ("has_answer", "csat", "nps", "ces", "fcr", "gap", "hidden", "mismatch")
+
+
+def cut_name(figure: str, *, cut: str, value: str) -> str:
+    """The snapshot name of a figure for one channel or queue, e.g. ``csat_pct@channel=ivr``."""
+    return f"{figure}{CUT_MARK}{cut}={value}"
+
+
+def response_breakdowns(
+    answers: pd.DataFrame, *, cuts: pd.DataFrame, weights: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """One row per response: ``scoring.response_table`` with channel, queue and each dimension's pair.
+
+    ``cuts`` holds ``response_id``, ``channel`` and ``queue``; a blank queue is no queue.
+    ``expectation_<d>`` and ``experience_<d>`` are set only where both sides of the §2 pair are
+    answered, so their difference over a group matches the pair gap.
+    """
+    if answers.empty:
+        return pd.DataFrame()
+    responses = scoring.response_table(answers, weights=weights)
+    pair_items = answers["item"].isin([scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE]) & answers["value"].notna()
+    pairs = answers.loc[pair_items, ["response_id", "dimension", "item", "value"]]
+    if not pairs.empty:
+        items = [scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE]
+        sides = pairs.astype({"item": str}).pivot_table(
+            index=["response_id", "dimension"], columns="item", values="value", aggfunc="first"
+        )
+        complete = sides.reindex(columns=items).dropna().reset_index()
+        wide = complete.pivot_table(index="response_id", columns="dimension", values=items, aggfunc="first")
+        wide.columns = [f"{item}_{dimension}" for item, dimension in wide.columns]
+        responses = responses.join(wide, on="response_id")
+    cut_columns = cuts.loc[:, ["response_id", *CUTS]].drop_duplicates("response_id").set_index("response_id")
+    cut_columns["queue"] = cut_columns["queue"].fillna("").astype(str).str.strip().replace("", np.nan)
+    return responses.drop(columns=[c for c in CUTS if c in responses.columns]).join(cut_columns, on="response_id")
+
+
+def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tuple, dict[str, Any]]:
+    """Per ``by`` group of ``response_breakdowns`` rows: the distribution, the pairs and the cut figures."""
+    if responses.empty:
+        return {}
+    keys = list(by)
+    answered = responses.loc[responses["has_answer"].to_numpy(dtype=bool)]
+    result: dict[tuple, dict[str, Any]] = {}
+
+    def merge(frame: pd.DataFrame, names: Sequence[str], *, suffix: str = "") -> None:
+        # Column-wise to plain Python values (NaN to None): a site's agent-days are thousands of rows.
+        values = frame[list(names)]
+        plain = values.astype(object).where(values.notna(), None)
+        plain.columns = [f"{name}{suffix}" for name in names]
+        for group, record in zip(frame[keys].itertuples(index=False, name=None), plain.to_dict("records"), strict=True):
+            result.setdefault(tuple(group), {}).update(record)
+
+    distribution = csat_distribution(answered, by=keys)
+    merge(distribution, [f"csat_count_{v}" for v in CSAT_VALUES])
+    dimensions = sorted(
+        c[len(scoring.ITEM_EXPECTATION) + 1 :] for c in answered.columns if c.startswith(scoring.ITEM_EXPECTATION + "_")
+    )
+    if dimensions:
+        pair_means = pair_figures(answered, by=keys, dimensions=dimensions)
+        merge(pair_means, [c for c in pair_means.columns if c not in keys])
+    periods = answered
+    if "granularity" in answered.columns:
+        periods = answered.loc[answered["granularity"].isin(CUT_GRANULARITIES).to_numpy(dtype=bool)]
+    for cut in CUTS:
+        frame = periods.loc[periods[cut].notna()] if cut in periods.columns else periods.iloc[0:0]
+        if frame.empty:
+            continue
+        figures = cut_figures(frame, by=keys, cut=cut)
+        for value, part in figures.groupby(cut, sort=True):
+            merge(part, CUT_FIGURES, suffix=cut_name("", cut=cut, value=value))
+    return result
+
+
+def csat_distribution(responses: pd.DataFrame, *, by: Sequence[str]) -> pd.DataFrame:
+    """``csat_count_1`` .. ``csat_count_5``: responses per overall CSAT answer (§1), per ``by`` group."""
+    csat = responses[scoring.ITEM_CSAT]
+    counts = pd.DataFrame(
+        {f"csat_count_{value}": csat.eq(value).astype(np.int64) for value in CSAT_VALUES}, index=responses.index
+    )
+    return pd.concat([responses[list(by)], counts], axis=1).groupby(list(by), sort=True).sum().reset_index()
+
+
+def pair_figures(responses: pd.DataFrame, *, by: Sequence[str], dimensions: Sequence[str]) -> pd.DataFrame:
+    """Mean expectation and experience (1-7) over complete pairs per dimension, and ``pairs_<d>``."""
+    columns = {}
+    for dimension in dimensions:
+        for item in (scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE):
+            columns[f"{item}_{dimension}"] = responses.get(f"{item}_{dimension}", np.nan)
+    values = pd.DataFrame(columns, index=responses.index).astype(float)
+    grouped = pd.concat([responses[list(by)], values], axis=1).groupby(list(by), sort=True)
+    means = grouped.mean()
+    counts = grouped[[f"{scoring.ITEM_EXPECTATION}_{d}" for d in dimensions]].count()
+    counts.columns = [f"pairs_{d}" for d in dimensions]
+    return pd.concat([means, counts], axis=1).reset_index()
+
+
+def cut_figures(responses: pd.DataFrame, *, by: Sequence[str], cut: str) -> pd.DataFrame:
+    """The ``CUT_FIGURES`` per ``by`` group and value of ``cut`` (``channel`` or ``queue``)."""
+    keys = [*by, cut]
+    frame = responses[[*keys, *_CUT_COLUMNS]]
+    headline = scoring.customer_metrics(frame, by=keys)
+    distribution = csat_distribution(frame, by=keys)
+    return headline.merge(distribution, on=keys, how="left")
