@@ -282,6 +282,8 @@ def main() -> None:
     if reuse:
         from agents.models import Agent
 
+        call_command("migrate", verbosity=0)
+
         agents = list(Agent.objects.order_by("id"))
         _drop_incremental_day(responses)
         print(f"reusing {responses * ANSWERS_PER_RESPONSE:,} answers in {BENCH_DB}")
@@ -326,7 +328,7 @@ def main() -> None:
     touched = Response.objects.filter(id__gt=responses).values_list("site__code", "answered_at")
     services.mark_dirty(chunks=services.chunks_for_answers(sites_and_times=touched))
     for site, month in services.take_dirty_chunks():
-        services.compute_chunk(site=site, month=month, clear_marks=True)
+        services.compute_chunk(site=site, month=month, clear_marks=True, only_marked=True)
     incremental_s = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from agents.models import Agent, Site, Team
@@ -111,11 +111,14 @@ def survey_weights() -> dict[str, float]:
     return {d.code: d.weight for d in survey.dimensions.all()} if survey else {}
 
 
-def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False) -> int:
+def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False, only_marked: bool = False) -> int:
     """Recompute every snapshot of one site (or ``CENTRE_KEY``) for periods starting in ``month``.
 
     With ``clear_marks``, the chunk's stale marks that this computation saw are deleted with its
-    snapshots; a mark committed after the read stays for the next run.
+    snapshots; a mark committed after the read stays for the next run. With ``only_marked`` (the
+    incremental path), only the periods of the marked days (their day, week and month) are
+    replaced, unless a mark names no day; a chunk without marks is left alone. The figures are
+    computed from the whole chunk either way, so they are exactly the full run's.
     """
     month = month_start(month)
     nested = connection.in_atomic_block
@@ -127,18 +130,21 @@ def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False) -> in
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 # The chunk's reads are index lookups of a month; compiling them (JIT) costs more than it saves.
                 cursor.execute("SET LOCAL jit = off")
-        marks = list(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", flat=True))
-        written = _compute_chunk(site=site, month=month)
+        marks = dict(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", "day"))
+        if only_marked and not marks:
+            return 0
+        days = set(marks.values()) if only_marked and None not in marks.values() else None
+        written = _compute_chunk(site=site, month=month, days=days)
         if clear_marks:
             DirtyChunk.objects.filter(pk__in=marks).delete()
     return written
 
 
-def _compute_chunk(*, site: str, month: dt.date) -> int:
+def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = None) -> int:
     tz = settings.TIME_ZONE
     start, end = chunk_window(month, tz=tz)
     scope = None if site == CENTRE_KEY else _site_scope(site)
-    groups = ChunkGroups(scope=scope, month=month, tz=tz)
+    groups = ChunkGroups(scope=scope, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
     # One read of the chunk's answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
     answers = load_answers(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **_scope_filter(scope))
     is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
@@ -146,12 +152,13 @@ def _compute_chunk(*, site: str, month: dt.date) -> int:
     figures = _customer_figures(answers.loc[~is_kano], invitations, groups=groups)
     _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
     _merge_figures(figures, _kpi_figures(groups=groups))
+    figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
         # Every snapshot carries every name; a group without records has no upheld grievance.
         for name in (*CUSTOMER_METRICS, *KPI_METRICS):
             metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
-    _delete_chunk_snapshots(month=month, scope=scope)
+    _delete_chunk_snapshots(month=month, scope=scope, periods=groups.periods)
     write_snapshots([(*group, metrics) for group, metrics in figures.items()])
     return len(figures)
 
@@ -216,10 +223,14 @@ class ChunkGroups:
     whose numbers are sorted a pass of its own: every mean comes out to the last bit as before.
     """
 
-    def __init__(self, *, scope: dict | None, month: dt.date, tz: str) -> None:
+    def __init__(
+        self, *, scope: dict | None, month: dt.date, tz: str, periods: set[tuple[str, dt.date]] | None = None
+    ) -> None:
         self.scope = scope
         self.month = month
         self.tz = tz
+        # The (granularity, period_start) pairs to keep; None keeps every period of the month.
+        self.periods = periods
         if scope is None:
             self.levels = [(Level.CENTRE, None, np.zeros(1, dtype=np.int64), [CENTRE_KEY])]
         else:
@@ -312,15 +323,18 @@ class ChunkGroups:
             for s, g, o in zip(slots.tolist(), granularity.tolist(), offset.tolist(), strict=True)
         ]
 
+    def wanted(self, group: tuple[str, str, str, dt.date]) -> bool:
+        """Whether ``group``'s period is one this computation replaces."""
+        return self.periods is None or (group[2], group[3]) in self.periods
+
     def records(self, figures: pd.DataFrame, *, names: list[str], by: str = "group") -> dict[tuple, dict]:
-        """Rows of ``figures`` (one per group number in ``by``) as {group: {name: figure}}."""
-        return dict(
-            zip(
-                self.decode(figures[by].to_numpy()),
-                scoring.metrics_to_records(figures, names=names),
-                strict=True,
-            )
-        )
+        """Rows of ``figures`` (one per group number in ``by``) of the wanted periods, as {group: {name: figure}}."""
+        groups = self.decode(figures[by].to_numpy())
+        if self.periods is not None:
+            keep = [self.wanted(group) for group in groups]
+            figures = figures.loc[keep]
+            groups = [group for group, kept in zip(groups, keep, strict=True) if kept]
+        return dict(zip(groups, scoring.metrics_to_records(figures, names=names), strict=True))
 
     def local_days(self, moments: pd.Series) -> np.ndarray:
         """Centre-local calendar days (since 1970-01-01) of tz-aware moments (§8 periods follow TIME_ZONE)."""
@@ -491,8 +505,30 @@ def _plain_or_none(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _delete_chunk_snapshots(*, month: dt.date, scope: dict | None) -> None:
+def stale_periods(days: Iterable[dt.date], month: dt.date) -> set[tuple[str, dt.date]]:
+    """The (granularity, period_start) pairs starting in ``month`` that contain one of ``days``."""
+    following = next_month(month)
+    periods = set()
+    for day in days:
+        for granularity, start in (
+            (Granularity.DAY, day),
+            (Granularity.WEEK, day - dt.timedelta(days=day.weekday())),
+            (Granularity.MONTH, month_start(day)),
+        ):
+            if month <= start < following:
+                periods.add((granularity.value, start))
+    return periods
+
+
+def _delete_chunk_snapshots(
+    *, month: dt.date, scope: dict | None, periods: set[tuple[str, dt.date]] | None = None
+) -> None:
     in_month = ScoreSnapshot.objects.filter(period_start__gte=month, period_start__lt=next_month(month))
+    if periods is not None:
+        chosen = Q(pk__in=[])
+        for granularity, start in periods:
+            chosen |= Q(granularity=granularity, period_start=start)
+        in_month = in_month.filter(chosen)
     if scope is None:
         in_month.filter(level=Level.CENTRE).delete()
         return
@@ -526,21 +562,36 @@ def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:
     return [(site, month) for month in months for site in sites]
 
 
-def mark_dirty(*, chunks: Iterable[tuple[str, dt.date]]) -> None:
-    """Record chunks whose figures are stale, in one insert; the recompute task picks them up."""
-    marks = {(code, month_start(month)) for site, month in chunks for code in (site, CENTRE_KEY)}
-    DirtyChunk.objects.bulk_create([DirtyChunk(site=site, month=month) for site, month in sorted(marks)])
+def mark_dirty(*, chunks: Iterable[tuple[str, dt.date] | tuple[str, dt.date, dt.date | None]]) -> None:
+    """Record chunks whose figures are stale, in one insert; the recompute task picks them up.
+
+    A chunk is (site, month) — the whole month is stale — or (site, month, day) as
+    ``chunks_for_answers`` gives: only the day's periods are.
+    """
+    marks = {
+        (code, month_start(chunk[1]), chunk[2] if len(chunk) > 2 else None)
+        for chunk in chunks
+        for code in (chunk[0], CENTRE_KEY)
+    }
+    DirtyChunk.objects.bulk_create(
+        [DirtyChunk(site=site, month=month, day=day) for site, month, day in sorted(marks, key=_mark_order)]
+    )
 
 
-def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) -> set[tuple[str, dt.date]]:
-    """The chunks an answer at ``time`` in ``site`` affects: its day and month, and its week's month."""
+def _mark_order(mark: tuple[str, dt.date, dt.date | None]) -> tuple:
+    site, month, day = mark
+    return site, month, day or dt.date.min
+
+
+def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) -> set[tuple[str, dt.date, dt.date]]:
+    """The chunks an answer at ``time`` in ``site`` affects, with its local day: its day's and week's months."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     chunks = set()
     for site, moment in sites_and_times:
         day = moment.astimezone(zone).date()
         monday = day - dt.timedelta(days=day.weekday())
-        chunks.add((site, month_start(day)))
-        chunks.add((site, month_start(monday)))
+        chunks.add((site, month_start(day), day))
+        chunks.add((site, month_start(monday), day))
     return chunks
 
 
