@@ -2,7 +2,8 @@
 
 A chunk holds every figure whose group lies in one site and whose period starts in one month,
 so chunks are independent and the full recompute is just all of them (issue: scoring engine).
-The incremental path recomputes the same chunks, so it gives exactly the full run's figures.
+The incremental path computes the same chunks and replaces the periods of the days whose
+records changed (their day, week and month), so it gives exactly the full run's figures.
 """
 
 import datetime as dt
@@ -152,6 +153,7 @@ def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = Non
     figures = _customer_figures(answers.loc[~is_kano], invitations, groups=groups)
     _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
     _merge_figures(figures, _kpi_figures(groups=groups))
+    # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
     figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
@@ -184,7 +186,8 @@ def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
         )
         return
     now = timezone.now().isoformat()
-    encode = json.JSONEncoder(allow_nan=False).encode
+    # jsonb keeps no whitespace, so none is sent.
+    encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
     # COPY's text format: tab-separated, with backslashes (JSON escapes) doubled.
     text = "".join(
         f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(encode(metrics))}\t{now}\n"
