@@ -6,8 +6,13 @@ the same rows out (COPY ... TO STDOUT into nothing), and prints peak memory.
 
     .venv/bin/python bench/scores.py --answers 1000000
     .venv/bin/python bench/scores.py --answers 10000000   # the issue's target size
+    .venv/bin/python bench/scores.py --answers 10000000 --reuse --workers "" --profile full.prof
+
+The scratch database is the one ``BENCH_DATABASE_URL`` names (``satisfaction_bench`` by default);
+``--reuse`` keeps what an earlier run generated there (generating 10M answers takes minutes).
 
 Targets: full recompute within 3x the read time; incremental under 5 s; peak memory < 4 GiB.
+Measured figures are in the README ("Benchmarks").
 """
 
 import argparse
