@@ -6,8 +6,13 @@ the same rows out (COPY ... TO STDOUT into nothing), and prints peak memory.
 
     .venv/bin/python bench/scores.py --answers 1000000
     .venv/bin/python bench/scores.py --answers 10000000   # the issue's target size
+    .venv/bin/python bench/scores.py --answers 10000000 --reuse --workers "" --profile full.prof
+
+The scratch database is the one ``BENCH_DATABASE_URL`` names (``satisfaction_bench`` by default);
+``--reuse`` keeps what an earlier run generated there (generating 10M answers takes minutes).
 
 Targets: full recompute within 3x the read time; incremental under 5 s; peak memory < 4 GiB.
+Measured figures are in the README ("Benchmarks").
 """
 
 import argparse
@@ -23,8 +28,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "satisfaction_bench"
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/satisfaction_bench"
+)
+# The scratch database is the one BENCH_DATABASE_URL names, never a fixed one somebody else may use.
+BENCH_DB = os.environ["DATABASE_URL"].rsplit("/", 1)[1].split("?", 1)[0]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction.settings")
 # Workers and this process share a broker and a result backend on their own Redis databases.
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -147,6 +155,37 @@ def _generate(agents, *, responses: int, start: dt.datetime, days: int, first_id
         cursor.execute("ANALYZE")
 
 
+def _reusable(responses: int) -> bool:
+    """True when the scratch database holds a previous run's ``responses`` generated responses."""
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(os.environ["DATABASE_URL"])
+    except psycopg2.OperationalError:
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM surveys_response WHERE id <= %s", [responses])
+            return cursor.fetchone()[0] == responses
+    except psycopg2.Error:
+        return False
+    finally:
+        connection.close()
+
+
+def _drop_incremental_day(responses: int) -> None:
+    """Remove what a previous run's incremental step added after the ``responses`` generated ones."""
+    from django.db import connection
+
+    from satisfaction.models import DirtyChunk
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM surveys_answer WHERE response_id > %s", [responses])
+        cursor.execute("DELETE FROM surveys_response WHERE id > %s", [responses])
+        cursor.execute("DELETE FROM surveys_contact WHERE id > %s", [responses])
+    DirtyChunk.objects.all().delete()
+
+
 def _read_time() -> float:
     """Seconds PostgreSQL takes to COPY the answers the engine reads out to nowhere."""
     from django.db import connection
@@ -223,9 +262,18 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="Celery worker counts for the dispatched full recompute.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the data a previous run with the same --answers and --seed generated (drops its incremental day).",
+    )
+    parser.add_argument("--profile", metavar="FILE", help="Write a cProfile of the full recompute to FILE.")
     args = parser.parse_args()
 
-    _recreate_database()
+    responses = args.answers // ANSWERS_PER_RESPONSE
+    reuse = args.reuse and _reusable(responses)
+    if not reuse:
+        _recreate_database()
     import django
 
     django.setup()
@@ -234,21 +282,38 @@ def main() -> None:
     from satisfaction import services
     from satisfaction.models import ScoreSnapshot
 
-    call_command("migrate", verbosity=0)
     rng = np.random.default_rng(args.seed)
-    agents = _organisation()
-    responses = args.answers // ANSWERS_PER_RESPONSE
     end = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    started = time.perf_counter()
-    _generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
-    print(f"generated {responses * ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.1f} s")
+    if reuse:
+        from agents.models import Agent
+
+        call_command("migrate", verbosity=0)
+
+        agents = list(Agent.objects.order_by("id"))
+        _drop_incremental_day(responses)
+        print(f"reusing {responses * ANSWERS_PER_RESPONSE:,} answers in {BENCH_DB}")
+    else:
+        call_command("migrate", verbosity=0)
+        agents = _organisation()
+        started = time.perf_counter()
+        _generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
+        print(f"generated {responses * ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.1f} s")
 
     read_s = min(_read_time() for _ in range(2))
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     chunks = services.all_chunks()
     for site, month in chunks:
         services.compute_chunk(site=site, month=month)
     full_s = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     snapshots = ScoreSnapshot.objects.count()
 
     day = end.date() - dt.timedelta(days=3)
@@ -259,7 +324,8 @@ def main() -> None:
         start=dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC),
         days=1,
         first_id=responses + 1,
-        rng=rng,
+        # Its own stream, so a --reuse run adds the very answers a fresh run adds.
+        rng=np.random.default_rng(args.seed + 1),
     )
     from surveys.models import Response
 
@@ -267,7 +333,7 @@ def main() -> None:
     touched = Response.objects.filter(id__gt=responses).values_list("site__code", "answered_at")
     services.mark_dirty(chunks=services.chunks_for_answers(sites_and_times=touched))
     for site, month in services.take_dirty_chunks():
-        services.compute_chunk(site=site, month=month, clear_marks=True)
+        services.compute_chunk(site=site, month=month, clear_marks=True, only_marked=True)
     incremental_s = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -59,6 +59,8 @@ class DirtyChunk(models.Model):
 
     site = models.CharField(_("site"), max_length=32)
     month = models.DateField(_("month"))
+    # The centre-local day whose records changed: its day, week and month are stale. Empty: the whole month.
+    day = models.DateField(_("day"), null=True, blank=True)
     marked_at = models.DateTimeField(_("marked"), auto_now_add=True)
 
     class Meta:

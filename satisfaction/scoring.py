@@ -611,10 +611,10 @@ def period_start(ts: pd.Series, *, granularity: str, tz: str) -> pd.Series:
 
 def metrics_to_records(frame: pd.DataFrame, *, names: Sequence[str]) -> list[dict[str, Any]]:
     """§9 figures as plain dicts for the API and snapshots: NaN becomes None, numpy scalars Python ones."""
-    return [
-        {name: _plain(value) for name, value in zip(names, row, strict=True)}
-        for row in frame[list(names)].itertuples(index=False, name=None)
-    ]
+    columns = [_plain_column(frame[name]) for name in names]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 # --- private helpers ----------------------------------------------------------------------
@@ -670,6 +670,18 @@ def _percent(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 def _missing(value: float | None) -> bool:
     """True for None and NaN."""
     return value is None or bool(pd.isna(value))
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """``_plain`` of every value of ``column``, a whole column at a time where its dtype allows."""
+    if not isinstance(column.dtype, np.dtype):
+        return [_plain(value) for value in column.tolist()]
+    if column.dtype.kind in "iub":
+        return column.to_numpy().tolist()
+    if column.dtype.kind == "f":
+        # tolist gives Python floats; NaN is the only value unequal to itself.
+        return [None if value != value else value for value in column.to_numpy().tolist()]
+    return [_plain(value) for value in column.tolist()]
 
 
 def _plain(value: Any) -> Any:

@@ -2,10 +2,10 @@
 
 A chunk holds every figure whose group lies in one site and whose period starts in one month,
 so chunks are independent and the full recompute is just all of them (issue: scoring engine).
-The incremental path recomputes the same chunks, so it gives exactly the full run's figures.
+The incremental path computes the same chunks and replaces the periods of the days whose
+records changed (their day, week and month), so it gives exactly the full run's figures.
 """
 
-import csv
 import datetime as dt
 import io
 import json
@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from agents.models import Agent, Site, Team
 from satisfaction import breakdowns, scoring
 from satisfaction.loading import (
     KANO_ITEMS,
+    SCORED_ITEMS,
     load_answers,
     load_delivered_invitations,
     load_evaluations,
@@ -37,6 +38,11 @@ from surveys.models import Response, Survey
 logger = logging.getLogger(__name__)
 
 GRANULARITIES = (Granularity.DAY, Granularity.WEEK, Granularity.MONTH)
+# Periods starting in one month are at most 31 days after its first: group numbers leave 32.
+GROUP_DAYS = 32
+# Granularities in the order their names sort, as grouping by (key, granularity, period) sorted them.
+GROUP_GRANULARITIES = sorted(granularity.value for granularity in GRANULARITIES)
+EPOCH_DAY = dt.date(1970, 1, 1)
 SNAPSHOT_BATCH_SIZE = 2000
 # The §9 customer figures every customer snapshot carries (``gap_<dimension>`` ones are added).
 CUSTOMER_METRICS = (
@@ -107,93 +113,246 @@ def survey_weights() -> dict[str, float]:
     return {d.code: d.weight for d in survey.dimensions.all()} if survey else {}
 
 
-def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False) -> int:
+def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False, only_marked: bool = False) -> int:
     """Recompute every snapshot of one site (or ``CENTRE_KEY``) for periods starting in ``month``.
 
     With ``clear_marks``, the chunk's stale marks that this computation saw are deleted with its
-    snapshots; a mark committed after the read stays for the next run.
+    snapshots; a mark committed after the read stays for the next run. With ``only_marked`` (the
+    incremental path), only the periods of the marked days (their day, week and month) are
+    replaced, unless a mark names no day; a chunk without marks is left alone. The figures are
+    computed from the whole chunk either way, so they are exactly the full run's.
     """
     month = month_start(month)
     nested = connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql" and not nested:
-            # One snapshot for the marks, the answers and the delete: nothing read twice differently.
+        if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        marks = list(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", flat=True))
-        written = _compute_chunk(site=site, month=month)
+                if not nested:
+                    # One snapshot for the marks, the answers and the delete: nothing read twice differently.
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # The chunk's reads are index lookups of a month; compiling them (JIT) costs more than it saves.
+                cursor.execute("SET LOCAL jit = off")
+        marks = dict(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", "day"))
+        if only_marked and not marks:
+            return 0
+        days = set(marks.values()) if only_marked and None not in marks.values() else None
+        written = _compute_chunk(site=site, month=month, days=days)
         if clear_marks:
             DirtyChunk.objects.filter(pk__in=marks).delete()
     return written
 
 
-def _compute_chunk(*, site: str, month: dt.date) -> int:
+def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = None) -> int:
     tz = settings.TIME_ZONE
     start, end = chunk_window(month, tz=tz)
     scope = None if site == CENTRE_KEY else _site_scope(site)
-    answers = load_answers(start, end, **_scope_filter(scope))
-    invitations = load_delivered_invitations(start, end)
-    figures = _customer_figures(answers, invitations, month=month, scope=scope, tz=tz)
-    kano_answers = load_answers(start, end, items=KANO_ITEMS, **_scope_filter(scope))
-    for group, metrics in _kano_figures(kano_answers, month=month, scope=scope, tz=tz).items():
-        figures.setdefault(group, {}).update(metrics)
-    for group, metrics in _kpi_figures(month=month, scope=scope, tz=tz).items():
-        figures.setdefault(group, {}).update(metrics)
-    # Extras beyond §9 for the dashboards: CSAT distribution, expectation and experience, channel and queue cuts.
-    extra = breakdowns.response_breakdowns(answers, cuts=load_response_cuts(start, end), weights=survey_weights())
-    extra_levels = _level_frames(_by_period(extra, "answered_at", month=month, tz=tz), scope) if len(extra) else {}
-    for level, (column, frame) in extra_levels.items():
-        for (key, granularity, period), metrics in breakdowns.group_breakdowns(
-            frame, by=[column, "granularity", "period_start"]
-        ).items():
-            figures.setdefault((level, _key_names(scope)[level](key), granularity, period), {}).update(metrics)
+    groups = ChunkGroups(scope=scope, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
+    # One read of the chunk's answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
+    answers = load_answers(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **_scope_filter(scope))
+    is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
+    invitations = load_delivered_invitations(start, end, **_scope_filter(scope))
+    figures = _customer_figures(answers.loc[~is_kano], invitations, groups=groups)
+    _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
+    _merge_figures(figures, _kpi_figures(groups=groups))
+    # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
+    _merge_figures(figures, _breakdown_figures(answers.loc[~is_kano], start=start, end=end, groups=groups))
+    figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
         # Every snapshot carries every name; a group without records has no upheld grievance.
         for name in (*CUSTOMER_METRICS, *KPI_METRICS):
             metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
-    rows = [
-        ScoreSnapshot(level=level, key=key, granularity=granularity, period_start=period, metrics=metrics)
-        for (level, key, granularity, period), metrics in figures.items()
-    ]
-    _delete_chunk_snapshots(month=month, scope=scope)
-    write_snapshots(rows)
-    return len(rows)
+    _delete_chunk_snapshots(month=month, scope=scope, periods=groups.periods)
+    write_snapshots([(*group, metrics) for group, metrics in figures.items()])
+    return len(figures)
 
 
-def write_snapshots(rows: list[ScoreSnapshot]) -> None:
-    """Insert snapshot rows: with COPY on PostgreSQL (a month of agent-days is thousands of rows)."""
+def _merge_figures(figures: dict[tuple, dict], more: dict[tuple, dict]) -> None:
+    """Add per-group figures (same keys as ``figures``) to ``figures``, creating groups that are new."""
+    for group, metrics in more.items():
+        figures.setdefault(group, {}).update(metrics)
+
+
+def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
+    """Insert (level, key, granularity, period_start, metrics) rows: with COPY on PostgreSQL.
+
+    A full recompute writes hundreds of thousands of rows, so no model instance is built per row.
+    """
     if connection.vendor != "postgresql":
-        ScoreSnapshot.objects.bulk_create(rows, batch_size=SNAPSHOT_BATCH_SIZE)
+        ScoreSnapshot.objects.bulk_create(
+            [
+                ScoreSnapshot(level=level, key=key, granularity=granularity, period_start=period, metrics=metrics)
+                for level, key, granularity, period, metrics in rows
+            ],
+            batch_size=SNAPSHOT_BATCH_SIZE,
+        )
         return
     now = timezone.now().isoformat()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(
-            [
-                row.level,
-                row.key,
-                row.granularity,
-                row.period_start.isoformat(),
-                json.dumps(row.metrics, allow_nan=False),
-                now,
-            ]
-        )
-    buffer.seek(0)
+    # jsonb keeps no whitespace, so none is sent.
+    encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+    # COPY's text format: tab-separated, with backslashes (JSON escapes) doubled.
+    text = "".join(
+        f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(encode(metrics))}\t{now}\n"
+        for level, key, granularity, period, metrics in rows
+    )
     columns = "level, key, granularity, period_start, metrics, computed_at"
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+def _copy_text(value: str) -> str:
+    """``value`` as one field of COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def _scope_filter(scope: dict | None) -> dict:
-    """``load_answers`` arguments for a site's chunk (its responses, teams and agents), or none for the centre."""
+    """Loader arguments for a site's chunk (its responses, teams and agents), or none for the centre."""
     if scope is None:
         return {}
     return {"site_id": scope["site_id"], "team_ids": scope["team_ids"], "agent_ids": scope["agent_ids"]}
 
 
-def _kano_figures(answers: pd.DataFrame, *, month: dt.date, scope: dict | None, tz: str) -> dict[tuple, dict]:
+class ChunkGroups:
+    """The groups (level, key, granularity, period_start) of one chunk, numbered for grouped passes.
+
+    ``level_rows`` lists, per level, the rows each group counts (its agent, team and site, or the
+    centre; its day, week and month when they start in the chunk's month) with the group's number,
+    so that several levels and all granularities are one ``groupby`` instead of one each.
+
+    The numbers sort like (key, granularity name, period_start), the keys the engine grouped by
+    one level at a time, and a level's rows come day rows first, then week, then month, each in
+    the frame's order. pandas sums a float column with ``np.add.reduceat`` when the group numbers
+    are sorted and with compensated summation in row order otherwise, so ``passes`` gives a level
+    whose numbers are sorted a pass of its own: every mean comes out to the last bit as before.
+    """
+
+    def __init__(
+        self, *, scope: dict | None, month: dt.date, tz: str, periods: set[tuple[str, dt.date]] | None = None
+    ) -> None:
+        self.scope = scope
+        self.month = month
+        self.tz = tz
+        # The (granularity, period_start) pairs to keep; None keeps every period of the month.
+        self.periods = periods
+        if scope is None:
+            self.levels = [(Level.CENTRE, None, np.zeros(1, dtype=np.int64), [CENTRE_KEY])]
+        else:
+            agents = sorted(scope["agents"])
+            teams = sorted(scope["teams"])
+            self.levels = [
+                (Level.AGENT, "agent_id", np.array(agents, dtype=np.int64), [scope["agents"][a] for a in agents]),
+                (Level.TEAM, "team_id", np.array(teams, dtype=np.int64), [scope["teams"][t] for t in teams]),
+                (Level.SITE, "site_id", np.array([scope["site_id"]], dtype=np.int64), [scope["site"]]),
+            ]
+        # Each (level, key) is a slot; a group's number is (slot * 3 + granularity) * 32 + day of the month.
+        self.slot_level: list[str] = []
+        self.slot_key: list[str] = []
+        self.level_base: list[int] = []
+        for level, _column, _ids, names in self.levels:
+            self.level_base.append(len(self.slot_level))
+            self.slot_level += [level] * len(names)
+            self.slot_key += names
+
+    def level_rows(self, frame: pd.DataFrame, *, days: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per level, the positions of the rows of ``frame`` that count for it and their group numbers.
+
+        ``days`` holds each row's centre-local calendar day (days since 1970-01-01).
+        """
+        offsets = self._period_offsets(days)
+        result = []
+        for (level, column, ids, _names), base in zip(self.levels, self.level_base, strict=True):
+            rows, codes = [], []
+            if column is None:
+                member = np.ones(len(frame), dtype=bool)
+                slot = np.full(len(frame), base, dtype=np.int64)
+            elif not len(ids):
+                member = np.zeros(len(frame), dtype=bool)  # a site without teams or agents
+                slot = np.zeros(len(frame), dtype=np.int64)
+            else:
+                values = frame[column].to_numpy(dtype=np.int64)
+                position = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+                member = ids[position] == values
+                slot = base + position
+                if level == Level.AGENT and "excluded_for_agent" in frame.columns:
+                    # SCORING.md §7: out of the agent's own figures, still in the team's, site's and centre's.
+                    member &= ~frame["excluded_for_agent"].to_numpy(dtype=bool, na_value=False)
+            for granularity, offset in zip(GRANULARITIES, offsets, strict=True):
+                picked = np.flatnonzero(member & (offset >= 0))
+                rows.append(picked)
+                codes.append(
+                    (slot[picked] * len(GRANULARITIES) + GROUP_GRANULARITIES.index(granularity)) * GROUP_DAYS
+                    + offset[picked]
+                )
+            result.append((np.concatenate(rows), np.concatenate(codes)))
+        return result
+
+    @staticmethod
+    def passes(level_rows: list[tuple[np.ndarray, np.ndarray]]) -> list[list[int]]:
+        """The levels (indices into ``level_rows``) to group together: sorted ones alone, the rest at once."""
+        alone = [
+            [n] for n, (_rows, codes) in enumerate(level_rows) if len(codes) and bool(np.all(codes[1:] >= codes[:-1]))
+        ]
+        together = [n for n, (_rows, codes) in enumerate(level_rows) if len(codes) and [n] not in alone]
+        return [*alone, together] if together else alone
+
+    @staticmethod
+    def take(frame: pd.DataFrame, level_rows: list[tuple[np.ndarray, np.ndarray]], levels: list[int]) -> pd.DataFrame:
+        """The rows of ``levels`` (one copy per group they count for) with their group number in ``group``."""
+        rows = [level_rows[n][0] for n in levels]
+        expanded = frame.iloc[np.concatenate(rows) if rows else []].reset_index(drop=True)
+        expanded["group"] = np.concatenate([level_rows[n][1] for n in levels]) if rows else np.zeros(0, dtype=np.int64)
+        return expanded
+
+    def _period_offsets(self, days: np.ndarray) -> list[np.ndarray]:
+        """Per granularity, each day's period start as days from the month's first, -1 outside the month."""
+        first = (self.month - EPOCH_DAY).days
+        following = (next_month(self.month) - EPOCH_DAY).days
+        # 1970-01-01 was a Thursday: (days + 3) % 7 is the weekday with Monday 0 (weeks start on Monday).
+        week = days - (days + 3) % 7
+        month = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        offsets = []
+        for start in (days, week, month):
+            offsets.append(np.where((start >= first) & (start < following), start - first, -1))
+        return offsets
+
+    def decode(self, codes: np.ndarray) -> list[tuple[str, str, str, dt.date]]:
+        """The (level, key, granularity, period_start) of each group number."""
+        granularities = GROUP_GRANULARITIES
+        slots, rest = np.divmod(np.asarray(codes, dtype=np.int64), len(GRANULARITIES) * GROUP_DAYS)
+        granularity, offset = np.divmod(rest, GROUP_DAYS)
+        periods = [self.month + dt.timedelta(days=d) for d in range(GROUP_DAYS)]
+        return [
+            (self.slot_level[s], self.slot_key[s], granularities[g], periods[o])
+            for s, g, o in zip(slots.tolist(), granularity.tolist(), offset.tolist(), strict=True)
+        ]
+
+    def wanted(self, group: tuple[str, str, str, dt.date]) -> bool:
+        """Whether ``group``'s period is one this computation replaces."""
+        return self.periods is None or (group[2], group[3]) in self.periods
+
+    def records(self, figures: pd.DataFrame, *, names: list[str], by: str = "group") -> dict[tuple, dict]:
+        """Rows of ``figures`` (one per group number in ``by``) of the wanted periods, as {group: {name: figure}}."""
+        groups = self.decode(figures[by].to_numpy())
+        if self.periods is not None:
+            keep = [self.wanted(group) for group in groups]
+            figures = figures.loc[keep]
+            groups = [group for group, kept in zip(groups, keep, strict=True) if kept]
+        return dict(zip(groups, scoring.metrics_to_records(figures, names=names), strict=True))
+
+    def local_days(self, moments: pd.Series) -> np.ndarray:
+        """Centre-local calendar days (since 1970-01-01) of tz-aware moments (§8 periods follow TIME_ZONE)."""
+        local = moments.dt.tz_convert(self.tz).dt.tz_localize(None)
+        return local.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _date_days(dates: pd.Series) -> np.ndarray:
+    """Calendar dates (a datetime64 column) as days since 1970-01-01."""
+    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _kano_figures(answers: pd.DataFrame, *, groups: ChunkGroups) -> dict[tuple, dict]:
     """§6 per attribute: ``kano_category_<a>``, ``kano_better_<a>``, ``kano_worse_<a>`` (and ``kano_n_<a>``)."""
     if answers.empty:
         return {}
@@ -208,20 +367,19 @@ def _kano_figures(answers: pd.DataFrame, *, month: dt.date, scope: dict | None, 
     ]
     pairs = pairs.reset_index().rename(columns={"dimension": "attribute"}).join(carried, on="response_id")
     pairs = pairs.astype({"functional": int, "dysfunctional": int})
-    in_month = _by_period(pairs, "answered_at", month=month, tz=tz)
-    key_names = _key_names(scope)
+    # Kano figures are counts: one pass over every level.
+    level_rows = groups.level_rows(pairs, days=groups.local_days(pairs["answered_at"]))
+    expanded = groups.take(pairs, level_rows, list(range(len(level_rows))))
+    if expanded.empty:
+        return {}
+    summary = scoring.kano_summary(expanded, by=["group", "attribute"])
     result: dict[tuple, dict] = {}
-    for level, (column, frame) in _level_frames(in_month, scope).items():
-        if frame.empty:
-            continue
-        summary = scoring.kano_summary(frame, by=[column, "granularity", "period_start", "attribute"])
-        for row in summary.itertuples(index=False):
-            group = (level, key_names[level](getattr(row, column)), row.granularity, row.period_start)
-            metrics = result.setdefault(group, {})
-            metrics[f"kano_category_{row.attribute}"] = row.kano_category
-            metrics[f"kano_better_{row.attribute}"] = _plain_or_none(row.kano_better)
-            metrics[f"kano_worse_{row.attribute}"] = _plain_or_none(row.kano_worse)
-            metrics[f"kano_n_{row.attribute}"] = int(row.n)
+    for group, row in zip(groups.decode(summary["group"].to_numpy()), summary.itertuples(index=False), strict=True):
+        metrics = result.setdefault(group, {})
+        metrics[f"kano_category_{row.attribute}"] = row.kano_category
+        metrics[f"kano_better_{row.attribute}"] = _plain_or_none(row.kano_better)
+        metrics[f"kano_worse_{row.attribute}"] = _plain_or_none(row.kano_worse)
+        metrics[f"kano_n_{row.attribute}"] = int(row.n)
     return result
 
 
@@ -239,74 +397,77 @@ def _site_scope(site: str) -> dict:
     }
 
 
-def _level_frames(frame: pd.DataFrame, scope: dict | None) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Per level, the column holding its key and the rows that count for it in this chunk."""
-    if scope is None:
-        return {Level.CENTRE: ("centre", frame.assign(centre=CENTRE_KEY))}
-    agent_rows = frame["agent_id"].isin(scope["agent_ids"])
-    if "excluded_for_agent" in frame.columns:
-        # SCORING.md §7: out of the agent's own figures, still in the team's, site's and centre's.
-        agent_rows &= ~frame["excluded_for_agent"].fillna(False).astype(bool)
-    return {
-        Level.AGENT: ("agent_id", frame.loc[agent_rows]),
-        Level.TEAM: ("team_id", frame.loc[frame["team_id"].isin(scope["team_ids"])]),
-        Level.SITE: ("site_id", frame.loc[frame["site_id"] == scope["site_id"]]),
-    }
-
-
-def _customer_figures(
-    answers: pd.DataFrame, invitations: pd.DataFrame, *, month: dt.date, scope: dict | None, tz: str
-) -> dict[tuple, dict]:
+def _customer_figures(answers: pd.DataFrame, invitations: pd.DataFrame, *, groups: ChunkGroups) -> dict[tuple, dict]:
     """§2-§4 figures of the chunk, keyed by (level, key, granularity, period_start)."""
     responses = scoring.response_table(answers, weights=survey_weights())
     dimensions = sorted(c[len("gap_") :] for c in responses.columns if c.startswith("gap_"))
     names = [*CUSTOMER_METRICS, *(f"gap_{d}{s}" for d in dimensions for s in DIMENSION_SUFFIXES)]
-    key_names = _key_names(scope)
-    # All three granularities in one frame, so each level is one grouped pass, not three.
-    in_month = _by_period(responses, "answered_at", month=month, tz=tz)
-    sent = _by_period(invitations.assign(delivered=1), "delivered_at", month=month, tz=tz)
-    figures_by_group: dict[tuple, dict] = {}
-    for level, (column, frame) in _level_frames(in_month, scope).items():
-        level_sent = _level_frames(sent, scope)[level][1]
-        if frame.empty and level_sent.empty:
-            continue
-        by = [column, "granularity", "period_start"]
-        figures = scoring.customer_metrics(frame, by=by, dimensions=dimensions, invitations=level_sent)
+    answered = groups.level_rows(responses, days=groups.local_days(responses["answered_at"]))
+    invitations = invitations.assign(delivered=1)
+    sent = groups.level_rows(invitations, days=groups.local_days(invitations["delivered_at"]))
+    passes = groups.passes(answered)
+    # Levels invited but without answers: the delivered counts are whole numbers, so any pass will do.
+    rest = [n for n, (rows, _codes) in enumerate(sent) if len(rows) and not any(n in levels for levels in passes)]
+    result: dict[tuple, dict] = {}
+    for levels in [*passes, *([rest] if rest else [])]:
+        frame = groups.take(responses, answered, levels)
+        figures = scoring.customer_metrics(
+            frame, by=["group"], dimensions=dimensions, invitations=groups.take(invitations, sent, levels)
+        )
         for name in names:
             if name not in figures.columns:
                 figures[name] = np.nan
-        records = scoring.metrics_to_records(figures, names=names)
-        for (key, granularity, period), metrics in zip(
-            figures[by].itertuples(index=False, name=None), records, strict=True
-        ):
-            figures_by_group[(level, key_names[level](key), granularity, period)] = metrics
-    return figures_by_group
+        result.update(groups.records(figures, names=names))
+    return result
 
 
-def _kpi_figures(*, month: dt.date, scope: dict | None, tz: str) -> dict[tuple, dict]:
+def _breakdown_figures(
+    answers: pd.DataFrame, *, start: dt.datetime, end: dt.datetime, groups: ChunkGroups
+) -> dict[tuple, dict]:
+    """The dashboards' extras beyond §9 (satisfaction/breakdowns.py): CSAT distribution, expectation
+    and experience per dimension, and the headline figures per channel and queue (weeks and months)."""
+    extra = breakdowns.response_breakdowns(answers, cuts=load_response_cuts(start, end), weights=survey_weights())
+    if extra.empty:
+        return {}
+    rows = groups.level_rows(extra, days=groups.local_days(extra["answered_at"]))
+    levels = [n for n, (picked, _codes) in enumerate(rows) if len(picked)]
+    if not levels:
+        return {}
+    frame = groups.take(extra, rows, levels)
+    granularity = (frame["group"].to_numpy() // GROUP_DAYS) % len(GRANULARITIES)
+    frame["granularity"] = np.asarray(GROUP_GRANULARITIES, dtype=object)[granularity]
+    figures = breakdowns.group_breakdowns(frame, by=["group", "granularity"])
+    decoded = groups.decode(np.fromiter((code for code, _granularity in figures), dtype=np.int64, count=len(figures)))
+    return {group: metrics for group, metrics in zip(decoded, figures.values(), strict=True) if groups.wanted(group)}
+
+
+def _kpi_figures(*, groups: ChunkGroups) -> dict[tuple, dict]:
     """§7 figures of the chunk, keyed like ``_customer_figures``."""
-    start, end = chunk_window(month, tz=tz)
-    zone = zoneinfo.ZoneInfo(tz)
+    start, end = chunk_window(groups.month, tz=groups.tz)
+    zone = zoneinfo.ZoneInfo(groups.tz)
     first, last = start.astimezone(zone).date(), (end - dt.timedelta(seconds=1)).astimezone(zone).date()
-    kpi = _by_period(_local_noon(load_kpi(first, last), tz), "at", month=month, tz=tz)
-    evaluations = _by_period(_local_noon(load_evaluations(first, last), tz), "at", month=month, tz=tz)
-    grievances = _by_period(load_upheld_grievances(start, end), "started_at", month=month, tz=tz)
-    key_names = _key_names(scope)
-    figures_by_group: dict[tuple, dict] = {}
-    kpi_levels = _level_frames(kpi, scope)
-    for level, (column, frame) in kpi_levels.items():
-        level_evaluations = _level_frames(evaluations, scope)[level][1]
-        level_grievances = _level_frames(grievances, scope)[level][1]
-        if frame.empty and level_evaluations.empty and level_grievances.empty:
+    site_id = None if groups.scope is None else groups.scope["site_id"]
+    kpi = load_kpi(first, last, site_id=site_id)
+    evaluations = load_evaluations(first, last, site_id=site_id)
+    grievances = load_upheld_grievances(start, end, **_scope_filter(groups.scope))
+    # KPI records and evaluations are kept per local calendar date.
+    kpi_rows = groups.level_rows(kpi, days=_date_days(kpi["date"]))
+    evaluation_rows = groups.level_rows(evaluations, days=_date_days(evaluations["date"]))
+    grievance_rows = groups.level_rows(grievances, days=groups.local_days(grievances["started_at"]))
+    # Only the evaluation scores are summed as floats (§7 counts are whole numbers): they decide the passes.
+    passes = groups.passes(evaluation_rows)
+    rest = [n for n in range(len(groups.levels)) if not any(n in levels for levels in passes)]
+    result: dict[tuple, dict] = {}
+    for levels in [*passes, *([rest] if rest else [])]:
+        parts = [
+            groups.take(frame, rows, levels)
+            for frame, rows in ((kpi, kpi_rows), (evaluations, evaluation_rows), (grievances, grievance_rows))
+        ]
+        if all(part.empty for part in parts):
             continue
-        by = [column, "granularity", "period_start"]
-        figures = scoring.kpi_metrics(frame, by=by, evaluations=level_evaluations, grievances=level_grievances)
-        records = scoring.metrics_to_records(figures, names=KPI_METRICS)
-        for (key, granularity, period), metrics in zip(
-            figures[by].itertuples(index=False, name=None), records, strict=True
-        ):
-            figures_by_group[(level, key_names[level](key), granularity, period)] = metrics
-    return figures_by_group
+        figures = scoring.kpi_metrics(parts[0], by=["group"], evaluations=parts[1], grievances=parts[2])
+        result.update(groups.records(figures, names=list(KPI_METRICS)))
+    return result
 
 
 def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: dict | None, tz: str) -> None:
@@ -369,34 +530,30 @@ def _plain_or_none(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _local_noon(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """A local calendar ``date`` column as a tz-aware moment inside that day, for ``period_start``."""
-    return frame.assign(at=(frame["date"] + pd.Timedelta(hours=12)).dt.tz_localize(tz))
-
-
-def _by_period(frame: pd.DataFrame, moment: str, *, month: dt.date, tz: str) -> pd.DataFrame:
-    """``frame`` once per granularity with its ``period_start``, keeping periods that start in ``month``."""
+def stale_periods(days: Iterable[dt.date], month: dt.date) -> set[tuple[str, dt.date]]:
+    """The (granularity, period_start) pairs starting in ``month`` that contain one of ``days``."""
     following = next_month(month)
-    copies = []
-    for granularity in GRANULARITIES:
-        starts = scoring.period_start(frame[moment], granularity=granularity, tz=tz)
-        keep = ((starts >= month) & (starts < following)).to_numpy(dtype=bool)
-        copies.append(frame.loc[keep].assign(granularity=granularity.value, period_start=starts[keep]))
-    return pd.concat(copies, ignore_index=True)
+    periods = set()
+    for day in days:
+        for granularity, start in (
+            (Granularity.DAY, day),
+            (Granularity.WEEK, day - dt.timedelta(days=day.weekday())),
+            (Granularity.MONTH, month_start(day)),
+        ):
+            if month <= start < following:
+                periods.add((granularity.value, start))
+    return periods
 
 
-def _key_names(scope: dict | None) -> dict:
-    if scope is None:
-        return {Level.CENTRE: lambda key: CENTRE_KEY}
-    return {
-        Level.AGENT: lambda key: scope["agents"][int(key)],
-        Level.TEAM: lambda key: scope["teams"][int(key)],
-        Level.SITE: lambda key: scope["site"],
-    }
-
-
-def _delete_chunk_snapshots(*, month: dt.date, scope: dict | None) -> None:
+def _delete_chunk_snapshots(
+    *, month: dt.date, scope: dict | None, periods: set[tuple[str, dt.date]] | None = None
+) -> None:
     in_month = ScoreSnapshot.objects.filter(period_start__gte=month, period_start__lt=next_month(month))
+    if periods is not None:
+        chosen = Q(pk__in=[])
+        for granularity, start in periods:
+            chosen |= Q(granularity=granularity, period_start=start)
+        in_month = in_month.filter(chosen)
     if scope is None:
         in_month.filter(level=Level.CENTRE).delete()
         return
@@ -430,21 +587,36 @@ def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:
     return [(site, month) for month in months for site in sites]
 
 
-def mark_dirty(*, chunks: Iterable[tuple[str, dt.date]]) -> None:
-    """Record chunks whose figures are stale, in one insert; the recompute task picks them up."""
-    marks = {(code, month_start(month)) for site, month in chunks for code in (site, CENTRE_KEY)}
-    DirtyChunk.objects.bulk_create([DirtyChunk(site=site, month=month) for site, month in sorted(marks)])
+def mark_dirty(*, chunks: Iterable[tuple[str, dt.date] | tuple[str, dt.date, dt.date | None]]) -> None:
+    """Record chunks whose figures are stale, in one insert; the recompute task picks them up.
+
+    A chunk is (site, month) — the whole month is stale — or (site, month, day) as
+    ``chunks_for_answers`` gives: only the day's periods are.
+    """
+    marks = {
+        (code, month_start(chunk[1]), chunk[2] if len(chunk) > 2 else None)
+        for chunk in chunks
+        for code in (chunk[0], CENTRE_KEY)
+    }
+    DirtyChunk.objects.bulk_create(
+        [DirtyChunk(site=site, month=month, day=day) for site, month, day in sorted(marks, key=_mark_order)]
+    )
 
 
-def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) -> set[tuple[str, dt.date]]:
-    """The chunks an answer at ``time`` in ``site`` affects: its day and month, and its week's month."""
+def _mark_order(mark: tuple[str, dt.date, dt.date | None]) -> tuple:
+    site, month, day = mark
+    return site, month, day or dt.date.min
+
+
+def chunks_for_answers(*, sites_and_times: Iterable[tuple[str, dt.datetime]]) -> set[tuple[str, dt.date, dt.date]]:
+    """The chunks an answer at ``time`` in ``site`` affects, with its local day: its day's and week's months."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     chunks = set()
     for site, moment in sites_and_times:
         day = moment.astimezone(zone).date()
         monday = day - dt.timedelta(days=day.weekday())
-        chunks.add((site, month_start(day)))
-        chunks.add((site, month_start(monday)))
+        chunks.add((site, month_start(day), day))
+        chunks.add((site, month_start(monday), day))
     return chunks
 
 

@@ -65,7 +65,7 @@ def recompute_dirty_task() -> int:
         if not cache.add(key, "dirty", CHUNK_LOCK_SECONDS):
             continue  # another task holds it; the marks stay for the next sweep
         try:
-            services.compute_chunk(site=site, month=month, clear_marks=True)
+            services.compute_chunk(site=site, month=month, clear_marks=True, only_marked=True)
             done += 1
         finally:
             cache.delete(key)

@@ -571,3 +571,72 @@ def test_compute_scores_without_full_recomputes_the_stale_chunks_and_clears_them
     assert "3 chunks recomputed, 44 snapshots written." in out.getvalue()
     assert not DirtyChunk.objects.exists()
     assert_figures(metrics("site", "site-a", "month", MONTH), TEAM_A_MONTH)
+
+
+# --- the incremental path replaces only the marked days' periods ---------------------------------
+
+
+def _tamper(level: str, key: str, granularity: str, period: dt.date) -> None:
+    ScoreSnapshot.objects.filter(level=level, key=key, granularity=granularity, period_start=period).update(
+        metrics={"tampered": True}
+    )
+
+
+def test_an_answer_replaces_only_its_day_week_and_month(agents, import_scored):
+    import_scored(BASE)
+    _tamper("agent", "A001", "day", D(2026, 3, 2))
+    _tamper("agent", "A001", "week", D(2026, 3, 2))
+    _tamper("agent", "A001", "day", D(2026, 3, 9))
+    # A new answer on Tuesday 03-10 for A001: its day, the week of 03-09 and March are recomputed.
+    import_scored(HEADER + rows("R9", "A001", "2026-03-10T09:00:00+08:00", "web", ("csat", "", 1)))
+    assert metrics("agent", "A001", "day", D(2026, 3, 2)) == {"tampered": True}
+    assert metrics("agent", "A001", "week", D(2026, 3, 2)) == {"tampered": True}
+    assert metrics("agent", "A001", "day", D(2026, 3, 9)) == {"tampered": True}
+    assert_figures(metrics("agent", "A001", "day", D(2026, 3, 10)), {"n_responses": 1, "csat_mean": 1})
+    assert_figures(metrics("agent", "A001", "week", D(2026, 3, 9)), {"n_responses": 2, "csat_mean": 1.5})
+    assert_figures(metrics("agent", "A001", "month", MONTH), {"n_responses": 4, "csat_mean": 3})
+    assert not DirtyChunk.objects.exists()
+
+
+def test_a_mark_without_a_day_recomputes_the_whole_month(agents, import_scored):
+    from satisfaction.services import mark_dirty
+    from satisfaction.tasks import recompute_dirty_task
+
+    import_scored(BASE)
+    expected = snapshot_set()
+    _tamper("agent", "A001", "day", D(2026, 3, 2))
+    mark_dirty(chunks=[("site-a", MONTH)])
+    recompute_dirty_task()
+    assert snapshot_set() == expected
+
+
+def test_a_chunk_whose_marks_are_gone_is_left_alone(agents, import_scored):
+    import_scored(BASE)
+    _tamper("agent", "A001", "day", D(2026, 3, 2))
+    assert compute_chunk(site="site-a", month=MONTH, clear_marks=True, only_marked=True) == 0
+    assert metrics("agent", "A001", "day", D(2026, 3, 2)) == {"tampered": True}
+
+
+def test_a_day_in_a_week_begun_the_month_before_marks_that_months_week_only(agents, import_scored):
+    from satisfaction.services import chunks_for_answers, stale_periods
+
+    sunday = dt.datetime(2026, 4, 5, 10, tzinfo=dt.UTC)
+    assert chunks_for_answers(sites_and_times=[("site-a", sunday)]) == {
+        ("site-a", D(2026, 4, 1), D(2026, 4, 5)),
+        ("site-a", MONTH, D(2026, 4, 5)),
+    }
+    assert stale_periods([D(2026, 4, 5)], MONTH) == {("week", D(2026, 3, 30))}
+    assert stale_periods([D(2026, 4, 5)], D(2026, 4, 1)) == {("day", D(2026, 4, 5)), ("month", D(2026, 4, 1))}
+
+
+def test_incremental_answers_on_many_days_give_exactly_the_full_recompute(agents, import_scored):
+    import_scored(FILE_A)
+    # Changes and additions spread over days, weeks and both months, one import at a time.
+    import_scored(FILE_A.replace("web,csat,,4", "web,csat,,1"))
+    import_scored(HEADER + rows("R10", "B001", "2026-03-31T22:00:00+08:00", "sms", ("csat", "", 5), ("nps", "", 9)))
+    import_scored(HEADER + rows("R11", "A001", "2026-04-05T20:00:00+08:00", "ivr", ("csat", "", 2)))
+    import_scored(HEADER + rows("R12", "A001", "2026-03-09T08:00:00+08:00", "web", ("ces", "", 3)))
+    incremental = snapshot_set()
+    ScoreSnapshot.objects.all().delete()
+    full_recompute()
+    assert snapshot_set() == incremental

@@ -17,5 +17,5 @@ class Command(BaseCommand):
         chunks = services.all_chunks(since=since) if full else services.take_dirty_chunks()
         rows = 0
         for site, month in tqdm(chunks, desc="chunks", unit="chunk", disable=not chunks):
-            rows += services.compute_chunk(site=site, month=month, clear_marks=True)
+            rows += services.compute_chunk(site=site, month=month, clear_marks=True, only_marked=not full)
         self.stdout.write(self.style.SUCCESS(f"{len(chunks)} chunks recomputed, {rows} snapshots written."))
