@@ -234,13 +234,14 @@ def mark_responses_stale(responses: list[Response]) -> None:
 def mark_response_stale(response: Response) -> None:
     """Mark one response's score chunks stale in a single statement (every channel, every answer).
 
-    The same chunks as ``mark_responses_stale``: the response's site, its team's and its agent's
-    current site, and the centre, for its day's and its week's month. The site codes are read by
+    The same marks as ``mark_responses_stale``: the response's site, its team's and its agent's
+    current site, and the centre, for its day's and its week's month, with its local day. The site codes are read by
     the insert itself, so an answer pays one round trip here instead of a read and an insert.
     """
-    months = sorted(
-        {month for _site, month in scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])}
-    )
+    marks = scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])
+    months = sorted({month for _site, month, _day in marks})
+    # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
+    (day,) = {day for _site, _month, day in marks}
     site, team, agent = Site._meta.db_table, Team._meta.db_table, Agent._meta.db_table
     codes = (
         f"SELECT s.code FROM {site} s WHERE s.id = %s"
@@ -251,12 +252,13 @@ def mark_response_stale(response: Response) -> None:
     )
     month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
     sql = (
-        f"INSERT INTO {DirtyChunk._meta.db_table} (site, month, marked_at)"
-        f" SELECT codes.code, months.month, %s FROM ({codes}) codes CROSS JOIN ({month_rows}) months"
+        f"INSERT INTO {DirtyChunk._meta.db_table} (site, month, day, marked_at)"
+        f" SELECT codes.code, months.month, %s, %s FROM ({codes}) codes CROSS JOIN ({month_rows}) months"
     )
     # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
     ops = connection.ops
     params = [
+        ops.adapt_datefield_value(day),
         ops.adapt_datetimefield_value(timezone.now()),
         response.site_id,
         response.team_id,

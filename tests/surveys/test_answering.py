@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 TOKEN = "twilio-auth-token-for-tests"
 
 
-def _marks() -> list[tuple[str, dt.date]]:
-    return sorted(DirtyChunk.objects.values_list("site", "month"))
+def _marks() -> list[tuple[str, dt.date, dt.date | None]]:
+    return sorted(DirtyChunk.objects.values_list("site", "month", "day"))
 
 
 def test_a_delivery_is_claimed_once_and_a_retry_leaves_the_transaction_usable():
@@ -63,8 +63,10 @@ def test_one_statement_marks_the_same_chunks_as_the_batch_marking(site_a, site_b
     DirtyChunk.objects.all().delete()
     mark_response_stale(response)
     assert _marks() == expected
-    assert {site for site, _month in expected} == {"site-a", "site-b", "centre"}
-    assert {month for _site, month in expected} == {dt.date(2026, 3, 1), dt.date(2026, 4, 1)}
+    assert {site for site, _month, _day in expected} == {"site-a", "site-b", "centre"}
+    assert {month for _site, month, _day in expected} == {dt.date(2026, 3, 1), dt.date(2026, 4, 1)}
+    # The answer's local day (20:00 in Shanghai): only its day's, week's and month's periods are redone.
+    assert {day for _site, _month, day in expected} == {dt.date(2026, 4, 1)}
 
 
 def test_the_locked_lookups_read_what_the_orm_reads(django_assert_num_queries):
