@@ -209,12 +209,12 @@ def _build(answers: int, *, seed: int, jobs: int) -> None:
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    agents = score_bench._organisation()
+    agents = score_bench.organisation()
     responses = answers // score_bench.ANSWERS_PER_RESPONSE
     end = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     start = end - dt.timedelta(days=score_bench.DAYS)
     started = time.perf_counter()
-    score_bench._generate(agents, responses=responses, start=start, days=score_bench.DAYS, first_id=1, rng=rng)
+    score_bench.generate(agents, responses=responses, start=start, days=score_bench.DAYS, first_id=1, rng=rng)
     with connection.cursor() as cursor:
         queues = "ARRAY[" + ",".join(f"'{q}'" for q in QUEUES) + "]"
         cursor.execute(f"UPDATE surveys_contact SET queue = ({queues})[1 + id % {len(QUEUES)}]")

@@ -63,7 +63,7 @@ def _copy(cursor, table: str, columns: list[str], rows: io.StringIO) -> None:
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", rows)
 
 
-def _organisation():
+def organisation():
     from agents.models import Agent, Site, Team
     from surveys.services import default_survey
 
@@ -82,7 +82,7 @@ def _organisation():
     return agents
 
 
-def _generate(agents, *, responses: int, start: dt.datetime, days: int, first_id: int, rng) -> None:
+def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id: int, rng) -> None:
     """COPY ``responses`` responses (8 answers each) spread over ``days`` from ``start``."""
     from django.db import connection
 
@@ -294,9 +294,9 @@ def main() -> None:
         print(f"reusing {responses * ANSWERS_PER_RESPONSE:,} answers in {BENCH_DB}")
     else:
         call_command("migrate", verbosity=0)
-        agents = _organisation()
+        agents = organisation()
         started = time.perf_counter()
-        _generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
+        generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
         print(f"generated {responses * ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.1f} s")
 
     read_s = min(_read_time() for _ in range(2))
@@ -318,7 +318,7 @@ def main() -> None:
 
     day = end.date() - dt.timedelta(days=3)
     new = INCREMENTAL_ANSWERS // ANSWERS_PER_RESPONSE
-    _generate(
+    generate(
         agents,
         responses=new,
         start=dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC),
