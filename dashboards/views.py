@@ -112,7 +112,7 @@ def contact(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 # Tables with a row per contact or case (customers' comments, agents' grievances): exports are audited.
-PERSONAL_TABLES = frozenset({"contacts", "mismatches", "tickets", "cases"})
+PERSONAL_TABLES = frozenset({"contacts", "mismatches", "tickets", "cases", "hidden"})
 
 
 @login_required
