@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,7 @@ from agents import selectors as agent_selectors
 from agents.models import ACTIVE_STATUSES, Agent, CaseReason, KpiMetric, KpiTarget, TicketStatus, User
 from agents.models.kpi import LOWER_IS_BETTER
 from agents.selectors.cases import overdue_filter
-from dashboards.filters import DashboardFilters
+from dashboards.filters import CSAT_BANDS, DashboardFilters
 from dashboards.tables import COUNT, DATE, MEAN, PERCENT, SCORE, TEXT, Column, Table
 from satisfaction import scoping, scoring
 from satisfaction.breakdowns import CSAT_VALUES, CUT_FIGURES, CUT_MARK, cut_name
@@ -344,10 +344,21 @@ class CustomerDashboard:
     hidden: Table | None = None
     # Hidden responses of the shown period by the snapshot's figure (None where the node has none).
     hidden_count: int | None = None
+    comments: Table | None = None
+    comment_count: int = 0
 
     @property
     def tables(self) -> dict[str, Table]:
-        found = [self.children, self.trend, self.mismatches, self.distribution, self.dimensions, self.kano, self.hidden]
+        found = [
+            self.children,
+            self.trend,
+            self.mismatches,
+            self.distribution,
+            self.dimensions,
+            self.kano,
+            self.hidden,
+            self.comments,
+        ]
         return {t.name: t for t in (*found, self.contacts) if t is not None}
 
 
@@ -465,6 +476,7 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
     # Per-dimension figures are kept for the whole group only, so a channel or queue shows none.
     gaps = [] if filters.channel or filters.queue else dimension_gaps(figures)
     kano = [] if filters.channel or filters.queue else kano_rows(figures)
+    comment_rows, comment_count = _comments(user, filters, level=level, key=key)
     hidden_rows = _hidden_responses(user, filters, level=level, key=key, period=period) if period is not None else []
     return CustomerDashboard(
         filters=filters,
@@ -491,7 +503,68 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
             hidden_rows,
         ),
         hidden_count=hidden_count(figures),
+        comments=Table("comments", _("Customer comments"), COMMENT_COLUMNS, comment_rows),
+        comment_count=comment_count,
     )
+
+
+COMMENT_COLUMNS = [
+    Column("contact", _("Contact"), TEXT),
+    Column("answered_at", _("Answered"), DATE),
+    Column("channel", _("Channel"), TEXT),
+    Column("agent", _("Agent"), TEXT),
+    Column("csat", "CSAT", SCORE),
+    Column("comment", _("Comment"), TEXT),
+    Column("sentiment", _("Sentiment"), TEXT),
+    Column("sentiment_corrected", _("Mark corrected by a person"), TEXT),
+]
+
+
+def _comments(
+    user: User, filters: DashboardFilters, *, level: str | None, key: str
+) -> tuple[list[dict[str, Any]], int]:
+    """The node's customer comments in the filters' range, newest first (at most ``LIST_LIMIT``), and how many match.
+
+    ``filters.sentiment`` picks a mark (a person's correction, where there is one, is the mark);
+    ``filters.csat`` a band of the response's CSAT answer.
+    """
+    start, end = _period_window(filters)
+    responses = scoped_responses(user, filters, level=level, key=key).filter(
+        answered_at__gte=start, answered_at__lt=end
+    )
+    if filters.csat:
+        responses = responses.filter(
+            Exists(
+                Answer.objects.filter(
+                    response=OuterRef("pk"), item=scoring.ITEM_CSAT, value__in=CSAT_BANDS[filters.csat]
+                )
+            )
+        )
+    comments = Answer.objects.filter(item=scoring.ITEM_COMMENT, response__in=responses).exclude(text="")
+    if filters.sentiment:
+        comments = comments.filter(sentiment=filters.sentiment)
+    csat = Answer.objects.filter(response=OuterRef("response"), item=scoring.ITEM_CSAT).values("value")[:1]
+    shown = (
+        comments.select_related("response__contact", "response__agent")
+        .annotate(csat=Subquery(csat))
+        .order_by("-response__answered_at", "-pk")[:LIST_LIMIT]
+    )
+    rows = [
+        {
+            "contact": c.response.contact.external_id,
+            "answered_at": c.response.answered_at,
+            "channel": c.response.get_channel_display(),
+            "agent": c.response.agent.name,
+            "csat": c.csat,
+            "comment": c.text,
+            "sentiment": c.get_sentiment_display(),
+            "sentiment_corrected": _("yes") if c.sentiment_corrected_by_id else "",
+            "_url": reverse("dashboards:contact", args=[c.response.contact.external_id]),
+        }
+        for c in shown
+    ]
+    count = len(rows) if len(rows) < LIST_LIMIT else comments.count()
+    return rows, count
 
 
 HIDDEN_COLUMNS = [

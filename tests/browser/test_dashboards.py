@@ -208,3 +208,20 @@ def test_the_kano_chart_in_chinese(browser, live_server, centre):
     screenshot(page, "dashboard-customer-kano-zh")
     context.close()
     assert errors == []
+
+
+def test_comment_filters_go_into_the_url_and_narrow_the_comments(page, live_server, centre):
+    _log_in(page, live_server, centre.users["leader"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a&start={centre.months[-1]}")
+    comments = page.locator('section[data-table="comments"] td[data-key="comment"]')
+    assert comments.count() == 4
+    page.select_option("#f-sentiment", "negative")
+    page.select_option("#f-csat", "4-5")
+    page.click("#dash-filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "sentiment=negative" in page.url and "csat=4-5" in page.url
+    assert comments.all_inner_texts() == ["Waited far too long", "The line kept dropping"]
+    assert "Awful hold music" not in page.inner_text("main")
+    _charts_drawn(page)
+    screenshot(page, "dashboard-customer-comments-negative")
+    assert page.console_errors == []

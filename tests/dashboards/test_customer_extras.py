@@ -156,3 +156,82 @@ def test_hidden_dissatisfaction_export_is_audited(client, centre):
     event = AuditEvent.objects.get(action=AuditAction.PERSONAL_DATA_EXPORTED)
     assert event.object_id == "customer/hidden.xlsx"
     assert event.detail["rows"] == 3
+
+
+def _comment_contacts(body: str) -> list[str]:
+    return _cells(_section(body, "comments"), "contact")
+
+
+def test_comments_of_the_team_newest_first(client, centre):
+    client.force_login(centre.users["admin"])
+    m = f"{centre.months[-1]:%Y%m}"
+    body = _customer(client, centre, "team=team-a")
+    # Answered on day 17 (number 2), day 10 (number 1), day 3 (number 0, the later-stored comment first).
+    assert _comment_contacts(body) == [f"TEAM-A-1-{m}-2", f"TEAM-A-0-{m}-1", f"TEAM-A-1-{m}-0", f"TEAM-A-0-{m}-0"]
+    section = _section(body, "comments")
+    assert _cells(section, "sentiment") == ["Neutral", "Negative", "Positive", "Negative"]
+    assert _cells(section, "csat") == ["5", "4", "5", "5"]
+    assert "4 comments in the range match the filters" in body
+    assert reverse("dashboards:contact", args=[f"TEAM-A-1-{m}-2"]) in section
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("team=team-a&sentiment=negative", ["TEAM-A-0-{m}-1", "TEAM-A-0-{m}-0"]),
+        ("team=team-a&sentiment=positive", ["TEAM-A-1-{m}-0"]),
+        ("team=team-a&csat=4-5&sentiment=neutral", ["TEAM-A-1-{m}-2"]),
+        ("team=team-a&csat=1-2", []),
+        ("team=team-a&channel=web", ["TEAM-A-1-{m}-2"]),
+        ("sentiment=negative", ["TEAM-A-0-{m}-1", "TEAM-A-0-{m}-0", "TEAM-B-0-{m}-0"]),
+        ("sentiment=bogus&team=team-b", ["TEAM-B-0-{m}-0"]),
+    ],
+)
+def test_comment_filters(client, centre, query, expected):
+    client.force_login(centre.users["admin"])
+    m = f"{centre.months[-1]:%Y%m}"
+    assert sorted(_comment_contacts(_customer(client, centre, query))) == sorted(e.format(m=m) for e in expected)
+
+
+def test_comment_filters_stay_in_the_url_of_drill_down_links(client, centre):
+    client.force_login(centre.users["admin"])
+    body = _customer(client, centre, "site=site-a&sentiment=negative&csat=4-5")
+    assert "team=team-a&amp;sentiment=negative&amp;csat=4-5" in body
+    assert '<option value="negative" selected>' in body and '<option value="4-5" selected>' in body
+
+
+def test_a_corrected_mark_is_the_one_filtered_on(client, centre):
+    from surveys.models import Answer
+
+    Answer.objects.filter(text="Lovely agent").update(
+        sentiment="negative", sentiment_corrected_by=centre.users["admin"]
+    )
+    client.force_login(centre.users["admin"])
+    section = _section(_customer(client, centre, "team=team-a&sentiment=negative"), "comments")
+    assert "Lovely agent" in section
+    assert "yes" in _cells(section, "sentiment_corrected")
+
+
+def test_supervisor_never_sees_another_teams_comments(client, centre):
+    client.force_login(centre.users["leader"])
+    for query in ("", "sentiment=negative", "site=site-a"):
+        section = _section(_customer(client, centre, query), "comments")
+        assert "TEAM-B-" not in section and "Awful hold music" not in section, query
+        assert "Waited far too long" in section, query
+    month = centre.months[-1]
+    export = client.get(reverse("dashboards:export", args=["customer", "comments", "csv"]) + f"?start={month}")
+    assert "Awful hold music" not in export.content.decode("utf-8-sig")
+    assert client.get(reverse("dashboards:customer") + "?team=team-b&sentiment=negative").status_code == 404
+
+
+def test_comments_export_is_audited_and_matches_the_page(client, centre):
+    client.force_login(centre.users["admin"])
+    month = centre.months[-1]
+    response = client.get(
+        reverse("dashboards:export", args=["customer", "comments", "csv"])
+        + f"?team=team-a&start={month}&sentiment=negative"
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["comment"] for r in rows] == ["Waited far too long", "The line kept dropping"]
+    event = AuditEvent.objects.get(action=AuditAction.PERSONAL_DATA_EXPORTED)
+    assert event.object_id == "customer/comments.csv" and event.detail["rows"] == 2
