@@ -476,7 +476,9 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
     # Per-dimension figures are kept for the whole group only, so a channel or queue shows none.
     gaps = [] if filters.channel or filters.queue else dimension_gaps(figures)
     kano = [] if filters.channel or filters.queue else kano_rows(figures)
-    comment_rows, comment_count = _comments(user, filters, level=level, key=key)
+    comment_rows, comment_count = (
+        _comments(user, filters, level=level, key=key, period=period) if period is not None else ([], 0)
+    )
     hidden_rows = _hidden_responses(user, filters, level=level, key=key, period=period) if period is not None else []
     return CustomerDashboard(
         filters=filters,
@@ -521,14 +523,15 @@ COMMENT_COLUMNS = [
 
 
 def _comments(
-    user: User, filters: DashboardFilters, *, level: str | None, key: str
+    user: User, filters: DashboardFilters, *, level: str | None, key: str, period: dt.date
 ) -> tuple[list[dict[str, Any]], int]:
-    """The node's customer comments in the filters' range, newest first (at most ``LIST_LIMIT``), and how many match.
+    """The node's customer comments in the shown period, newest first (at most ``LIST_LIMIT``), and how many match.
 
     ``filters.sentiment`` picks a mark (a person's correction, where there is one, is the mark);
-    ``filters.csat`` a band of the response's CSAT answer.
+    ``filters.csat`` a band of the response's CSAT answer. One period, not the whole range: answers
+    have no index by item, so finding comments reads every response of the window.
     """
-    start, end = _period_window(filters)
+    start, end = _period_bounds(period, filters.granularity)
     responses = scoped_responses(user, filters, level=level, key=key).filter(
         answered_at__gte=start, answered_at__lt=end
     )

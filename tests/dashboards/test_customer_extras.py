@@ -171,7 +171,7 @@ def test_comments_of_the_team_newest_first(client, centre):
     section = _section(body, "comments")
     assert _cells(section, "sentiment") == ["Neutral", "Negative", "Positive", "Negative"]
     assert _cells(section, "csat") == ["5", "4", "5", "5"]
-    assert "4 comments in the range match the filters" in body
+    assert "4 comments of the period match the filters" in body
     assert reverse("dashboards:contact", args=[f"TEAM-A-1-{m}-2"]) in section
 
 
