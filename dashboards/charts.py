@@ -101,7 +101,35 @@ def customer_charts(data: CustomerDashboard) -> list[dict[str, Any]]:
                 ],
             }
         )
+    if data.kano is not None and data.kano.rows:
+        charts.append(kano_chart(data.kano))
     return charts
+
+
+def kano_chart(table: Table) -> dict[str, Any]:
+    """§6 better (y) against |worse| (x) per attribute, with the quadrant lines at 0.5."""
+    return {
+        "kind": "kano",
+        "name": "kano",
+        "title": _("Kano: better against worse per attribute"),
+        "xName": _("Worse (absolute value)"),
+        "yName": _("Better"),
+        "quadrants": {
+            "attractive": _("attractive"),
+            "one": _("one-dimensional"),
+            "must": _("must-be"),
+            "indifferent": _("indifferent"),
+        },
+        "points": [
+            {
+                "name": row["attribute"],
+                "category": str(row["kano_category"]),
+                "value": [abs(row["kano_worse"]), row["kano_better"]],
+            }
+            for row in table.rows
+            if row["kano_better"] is not None and row["kano_worse"] is not None
+        ],
+    }
 
 
 def employee_charts(data: EmployeeDashboard, *, copc_target: float) -> list[dict[str, Any]]:

@@ -18,6 +18,9 @@ DAYS_PER_WEEK = 7
 MONTHS_PER_YEAR = 12
 # Contact.queue holds at most this many characters.
 QUEUE_MAX_LENGTH = 50
+# The customer comments' filters: a comment's sentiment mark, and bands of the response's CSAT answer.
+SENTIMENTS = ("negative", "neutral", "positive")
+CSAT_BANDS: dict[str, tuple[int, ...]] = {"1-2": (1, 2), "3": (3,), "4-5": (4, 5)}
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -36,7 +39,10 @@ def _date(value: str | None) -> dt.date | None:
 
 @dataclass(frozen=True)
 class DashboardFilters:
-    """Period (granularity, start, end), organisation cut (site, team, agent) and contact cut (channel, queue)."""
+    """Period (granularity, start, end), organisation cut (site, team, agent) and contact cut (channel, queue).
+
+    ``sentiment`` and ``csat`` (a key of ``CSAT_BANDS``) narrow only the list of customer comments.
+    """
 
     granularity: str
     start: dt.date
@@ -46,6 +52,8 @@ class DashboardFilters:
     agent: str = ""
     channel: str = ""
     queue: str = ""
+    sentiment: str = ""
+    csat: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict, *, today: dt.date | None = None) -> "DashboardFilters":
@@ -63,6 +71,8 @@ class DashboardFilters:
         if start > end:
             start, end = end, start
         channel = query.get("channel", "").strip()
+        sentiment = query.get("sentiment", "").strip()
+        csat = query.get("csat", "").strip()
         return cls(
             granularity=granularity,
             start=start,
@@ -72,6 +82,8 @@ class DashboardFilters:
             agent=query.get("agent", "").strip(),
             channel=channel if channel in Channel.values else "",
             queue=query.get("queue", "").strip()[:QUEUE_MAX_LENGTH],
+            sentiment=sentiment if sentiment in SENTIMENTS else "",
+            csat=csat if csat in CSAT_BANDS else "",
         )
 
     def query(self, **changes: str) -> str:
@@ -86,6 +98,8 @@ class DashboardFilters:
             "agent": values.agent,
             "channel": values.channel,
             "queue": values.queue,
+            "sentiment": values.sentiment,
+            "csat": values.csat,
         }
         return urlencode({name: value for name, value in pairs.items() if value})
 

@@ -8,8 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,15 +19,16 @@ from agents import selectors as agent_selectors
 from agents.models import ACTIVE_STATUSES, Agent, CaseReason, KpiMetric, KpiTarget, TicketStatus, User
 from agents.models.kpi import LOWER_IS_BETTER
 from agents.selectors.cases import overdue_filter
-from dashboards.filters import DashboardFilters
+from dashboards.filters import CSAT_BANDS, DashboardFilters
 from dashboards.tables import COUNT, DATE, MEAN, PERCENT, SCORE, TEXT, Column, Table
 from satisfaction import scoping, scoring
 from satisfaction.breakdowns import CSAT_VALUES, CUT_FIGURES, CUT_MARK, cut_name
 from satisfaction.exceptions import NotFound
-from satisfaction.models import CENTRE_KEY, Level, ScoreSnapshot
+from satisfaction.loading import SCORED_ITEMS
+from satisfaction.models import CENTRE_KEY, Granularity, Level, ScoreSnapshot
 from satisfaction.selectors import balance_link, balance_rows, score_snapshots
 from surveys import pulse_selectors
-from surveys.models import Contact, Response
+from surveys.models import Answer, Contact, Response
 
 # Rows shown at most in lists that grow with time (contacts, cases, tickets).
 LIST_LIMIT = 50
@@ -75,6 +77,23 @@ DIMENSION_COLUMNS = [
     Column("ci_high", _("Interval high (95 %)"), PERCENT),
     Column("n", "n", COUNT),
 ]
+KANO_COLUMNS = [
+    Column("attribute", _("Attribute"), TEXT),
+    Column("kano_category", _("Category"), TEXT),
+    Column("kano_better", _("Better"), MEAN),
+    Column("kano_worse", _("Worse"), MEAN),
+    Column("kano_n", "n", COUNT),
+]
+# SCORING.md §6 categories in words.
+KANO_LABELS = {
+    "A": _("attractive"),
+    "O": _("one-dimensional"),
+    "M": _("must-be"),
+    "I": _("indifferent"),
+    "R": _("reverse"),
+    "Q": _("questionable"),
+}
+KANO_MARK = "kano_category_"
 DISTRIBUTION_COLUMNS = [
     Column("csat", _("CSAT answer"), TEXT),
     Column("responses", _("Responses"), COUNT),
@@ -112,6 +131,22 @@ def csat_distribution(figures: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"csat": str(value), "responses": count or 0, "share_pct": (count or 0) / total * 100 if total else None}
         for value, count in zip(CSAT_VALUES, counts, strict=True)
+    ]
+
+
+def kano_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """§6 per attribute of one snapshot (``kano_category_<a>`` and its kin), attributes in name order."""
+    attributes = sorted(name[len(KANO_MARK) :] for name in metrics if name.startswith(KANO_MARK))
+    return [
+        {
+            "attribute": a,
+            "kano_category": KANO_LABELS.get(metrics[f"{KANO_MARK}{a}"], metrics[f"{KANO_MARK}{a}"]),
+            "kano_code": metrics[f"{KANO_MARK}{a}"],
+            "kano_better": metrics.get(f"kano_better_{a}"),
+            "kano_worse": metrics.get(f"kano_worse_{a}"),
+            "kano_n": metrics.get(f"kano_n_{a}"),
+        }
+        for a in attributes
     ]
 
 
@@ -305,10 +340,25 @@ class CustomerDashboard:
     dimensions: Table
     queue_options: list[str] = field(default_factory=list)
     contacts: Table | None = None
+    kano: Table | None = None
+    hidden: Table | None = None
+    # Hidden responses of the shown period by the snapshot's figure (None where the node has none).
+    hidden_count: int | None = None
+    comments: Table | None = None
+    comment_count: int = 0
 
     @property
     def tables(self) -> dict[str, Table]:
-        found = [self.children, self.trend, self.mismatches, self.distribution, self.dimensions]
+        found = [
+            self.children,
+            self.trend,
+            self.mismatches,
+            self.distribution,
+            self.dimensions,
+            self.kano,
+            self.hidden,
+            self.comments,
+        ]
         return {t.name: t for t in (*found, self.contacts) if t is not None}
 
 
@@ -425,6 +475,11 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
     contacts = _agent_contacts(user, filters, agent) if level == Level.AGENT else None
     # Per-dimension figures are kept for the whole group only, so a channel or queue shows none.
     gaps = [] if filters.channel or filters.queue else dimension_gaps(figures)
+    kano = [] if filters.channel or filters.queue else kano_rows(figures)
+    comment_rows, comment_count = (
+        _comments(user, filters, level=level, key=key, period=period) if period is not None else ([], 0)
+    )
+    hidden_rows = _hidden_responses(user, filters, level=level, key=key, period=period) if period is not None else []
     return CustomerDashboard(
         filters=filters,
         level=level,
@@ -442,7 +497,222 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
         dimensions=Table("dimensions", _("Expectation, experience and gap per dimension"), DIMENSION_COLUMNS, gaps),
         queue_options=sorted({*queues, *([filters.queue] if filters.queue else [])}),
         contacts=contacts,
+        kano=Table("kano", _("Kano: better against worse per attribute"), KANO_COLUMNS, kano),
+        hidden=Table(
+            "hidden",
+            _("Hidden dissatisfaction: satisfied answers that still hold dissatisfaction"),
+            HIDDEN_COLUMNS,
+            hidden_rows,
+        ),
+        hidden_count=hidden_count(figures),
+        comments=Table("comments", _("Customer comments"), COMMENT_COLUMNS, comment_rows),
+        comment_count=comment_count,
     )
+
+
+COMMENT_COLUMNS = [
+    Column("contact", _("Contact"), TEXT),
+    Column("answered_at", _("Answered"), DATE),
+    Column("channel", _("Channel"), TEXT),
+    Column("agent", _("Agent"), TEXT),
+    Column("csat", "CSAT", SCORE),
+    Column("comment", _("Comment"), TEXT),
+    Column("sentiment", _("Sentiment"), TEXT),
+    Column("sentiment_corrected", _("Mark corrected by a person"), TEXT),
+]
+
+
+def _comments(
+    user: User, filters: DashboardFilters, *, level: str | None, key: str, period: dt.date
+) -> tuple[list[dict[str, Any]], int]:
+    """The node's customer comments in the shown period, newest first (at most ``LIST_LIMIT``), and how many match.
+
+    ``filters.sentiment`` picks a mark (a person's correction, where there is one, is the mark);
+    ``filters.csat`` a band of the response's CSAT answer. One period, not the whole range: answers
+    have no index by item, so finding comments reads every response of the window.
+    """
+    start, end = _period_bounds(period, filters.granularity)
+    responses = scoped_responses(user, filters, level=level, key=key).filter(
+        answered_at__gte=start, answered_at__lt=end
+    )
+    if filters.csat:
+        responses = responses.filter(
+            Exists(
+                Answer.objects.filter(
+                    response=OuterRef("pk"), item=scoring.ITEM_CSAT, value__in=CSAT_BANDS[filters.csat]
+                )
+            )
+        )
+    comments = Answer.objects.filter(item=scoring.ITEM_COMMENT, response__in=responses).exclude(text="")
+    if filters.sentiment:
+        comments = comments.filter(sentiment=filters.sentiment)
+    csat = Answer.objects.filter(response=OuterRef("response"), item=scoring.ITEM_CSAT).values("value")[:1]
+    shown = (
+        comments.select_related("response__contact", "response__agent")
+        .annotate(csat=Subquery(csat))
+        .order_by("-response__answered_at", "-pk")[:LIST_LIMIT]
+    )
+    rows = [
+        {
+            "contact": c.response.contact.external_id,
+            "answered_at": c.response.answered_at,
+            "channel": c.response.get_channel_display(),
+            "agent": c.response.agent.name,
+            "csat": c.csat,
+            "comment": c.text,
+            "sentiment": c.get_sentiment_display(),
+            "sentiment_corrected": _("yes") if c.sentiment_corrected_by_id else "",
+            "_url": reverse("dashboards:contact", args=[c.response.contact.external_id]),
+        }
+        for c in shown
+    ]
+    count = len(rows) if len(rows) < LIST_LIMIT else comments.count()
+    return rows, count
+
+
+HIDDEN_COLUMNS = [
+    Column("contact", _("Contact"), TEXT),
+    Column("answered_at", _("Answered"), DATE),
+    Column("channel", _("Channel"), TEXT),
+    Column("agent", _("Agent"), TEXT),
+    Column("csat", "CSAT", SCORE),
+    Column("worst_dimension", _("Worst dimension"), TEXT),
+    Column("worst_gap", _("Worst gap"), PERCENT),
+    Column("comment", _("Comment"), TEXT),
+    Column("sentiment", _("Sentiment"), TEXT),
+]
+# Candidate responses read per round when looking for the newest hidden ones, and the most rounds.
+HIDDEN_BATCH = 200
+HIDDEN_MAX_BATCHES = 10
+
+
+def hidden_count(figures: dict[str, Any]) -> int | None:
+    """Hidden responses behind a snapshot's figure: the §4 rate times the responses with csat 4 or 5."""
+    rate = figures.get("hidden_dissatisfaction_pct")
+    top2 = [figures.get(f"csat_count_{value}") for value in scoring.CSAT_TOP2]
+    if rate is None or any(count is None for count in top2):
+        return None
+    return round(rate * sum(top2) / 100)
+
+
+def _period_bounds(period: dt.date, granularity: str) -> tuple[dt.datetime, dt.datetime]:
+    """One period (a week from its Monday, or a month) as an aware window in the centre's time zone."""
+    tz = timezone.get_current_timezone()
+    if granularity == Granularity.WEEK:
+        after = period + dt.timedelta(days=7)
+    else:
+        after = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return dt.datetime.combine(period, dt.time.min, tzinfo=tz), dt.datetime.combine(after, dt.time.min, tzinfo=tz)
+
+
+def scoped_responses(user: User, filters: DashboardFilters, *, level: str | None, key: str) -> QuerySet[Response]:
+    """Responses behind a node of the drill-down that the user may see, with the filters' channel and queue.
+
+    Outside the centre-wide roles only the user's teams' responses count, whatever the node. At
+    agent level a response whose contact has an upheld grievance is left out (SCORING.md §7).
+    """
+    responses = Response.objects.all()
+    if not scoping.is_centre_wide(user):
+        responses = responses.filter(team__in=scoping.visible_teams(user))
+    if level == Level.SITE:
+        responses = responses.filter(site__code=key)
+    elif level == Level.TEAM:
+        responses = responses.filter(team__code=key)
+    elif level == Level.AGENT:
+        responses = responses.filter(agent__employee_number=key).exclude(
+            contact__grievances__status=TicketStatus.UPHELD
+        )
+    if filters.channel:
+        responses = responses.filter(channel=filters.channel)
+    if filters.queue:
+        responses = responses.filter(contact__queue=filters.queue)
+    return responses
+
+
+def _hidden_candidates(responses: QuerySet[Response]) -> QuerySet[Response]:
+    """Responses that may be §4 hidden dissatisfaction: csat 4-5 and a negative comment or a low gap item.
+
+    Only a cheap necessary condition in SQL; ``scoring.response_table`` decides.
+    """
+    low_pair = Answer.objects.filter(
+        response=OuterRef("response"), item=scoring.ITEM_EXPERIENCE, dimension=OuterRef("dimension")
+    )
+    answers = Answer.objects.filter(response=OuterRef("pk"))
+    return responses.filter(
+        Exists(answers.filter(item=scoring.ITEM_CSAT, value__in=scoring.CSAT_TOP2)),
+        Exists(answers.filter(item=scoring.ITEM_COMMENT, sentiment=Answer.Sentiment.NEGATIVE))
+        # A disconfirmation answer of 1 or 2 is -100 or -50.
+        | Exists(answers.filter(item=scoring.ITEM_DISCONFIRMATION, value__lte=2))
+        # Experience two or more points below expectation on the same dimension.
+        | Exists(
+            answers.filter(item=scoring.ITEM_EXPECTATION).filter(Exists(low_pair.filter(value__lte=F("value") - 2)))
+        ),
+    )
+
+
+def _hidden_responses(
+    user: User, filters: DashboardFilters, *, level: str | None, key: str, period: dt.date
+) -> list[dict[str, Any]]:
+    """The newest §4 hidden-dissatisfaction responses of the shown period, decided by ``scoring.response_table``."""
+    start, end = _period_bounds(period, filters.granularity)
+    candidates = (
+        _hidden_candidates(scoped_responses(user, filters, level=level, key=key))
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .order_by("-answered_at", "-pk")
+    )
+    rows: list[dict[str, Any]] = []
+    for batch in range(HIDDEN_MAX_BATCHES):
+        chunk = list(candidates.select_related("contact", "agent")[batch * HIDDEN_BATCH : (batch + 1) * HIDDEN_BATCH])
+        if not chunk:
+            break
+        rows += _confirmed_hidden(chunk)
+        if len(rows) >= LIST_LIMIT or len(chunk) < HIDDEN_BATCH:
+            break
+    return rows[:LIST_LIMIT]
+
+
+def _confirmed_hidden(responses: list[Response]) -> list[dict[str, Any]]:
+    """The rows of the responses that ``scoring.response_table`` marks hidden, in the given order."""
+    answers = list(
+        Answer.objects.filter(response__in=responses, item__in=SCORED_ITEMS).values_list(
+            "response_id", "item", "dimension", "value", "sentiment", "text"
+        )
+    )
+    frame = pd.DataFrame(answers, columns=["response_id", "item", "dimension", "value", "sentiment", "text"])
+    comments = {
+        rid: (text, sentiment) for rid, item, _d, _v, sentiment, text in answers if item == scoring.ITEM_COMMENT
+    }
+    frame["dimension"] = frame["dimension"].mask(frame["dimension"].eq(""))
+    frame["value"] = frame["value"].astype(float)
+    frame["comment_negative"] = frame["item"].eq(scoring.ITEM_COMMENT) & frame["sentiment"].eq(
+        Answer.Sentiment.NEGATIVE
+    )
+    table = scoring.response_table(frame[["response_id", "item", "dimension", "value", "comment_negative"]])
+    figures = table.set_index("response_id").to_dict("index")
+    sentiments = dict(Answer.Sentiment.choices)
+    rows = []
+    for response in responses:
+        found = figures.get(response.pk)
+        if not found or not found["hidden"]:
+            continue
+        gaps = {name[len("gap_") :]: v for name, v in found.items() if name.startswith("gap_") and not pd.isna(v)}
+        worst = min(gaps, key=gaps.__getitem__) if gaps else None
+        text, sentiment = comments.get(response.pk, ("", ""))
+        rows.append(
+            {
+                "contact": response.contact.external_id,
+                "answered_at": response.answered_at,
+                "channel": response.get_channel_display(),
+                "agent": response.agent.name,
+                "csat": float(found[scoring.ITEM_CSAT]),
+                "worst_dimension": worst or "",
+                "worst_gap": float(gaps[worst]) if worst else None,
+                "comment": text,
+                "sentiment": sentiments.get(sentiment, ""),
+                "_url": reverse("dashboards:contact", args=[response.contact.external_id]),
+            }
+        )
+    return rows
 
 
 def _period_window(filters: DashboardFilters) -> tuple[dt.datetime, dt.datetime]:

@@ -9,11 +9,11 @@ from django.shortcuts import render
 
 from agents.models import Role
 from dashboards import charts, exports, selectors
-from dashboards.filters import DashboardFilters
+from dashboards.filters import CSAT_BANDS, DashboardFilters
 from satisfaction import scoping
 from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import NotFound
-from surveys.models import Channel
+from surveys.models import Answer, Channel
 from surveys.pulse_selectors import COPC_VISION_TARGET_PCT
 
 # Who reads the team dashboards (balance, customer, operations); agents have their own page.
@@ -86,7 +86,15 @@ def balance(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def customer(request: HttpRequest) -> HttpResponse:
-    return _page(request, "customer", "dashboards/customer.html", cut_filters=True, channel_options=Channel.choices)
+    return _page(
+        request,
+        "customer",
+        "dashboards/customer.html",
+        cut_filters=True,
+        channel_options=Channel.choices,
+        sentiment_options=Answer.Sentiment.choices,
+        csat_bands=list(CSAT_BANDS),
+    )
 
 
 @login_required
@@ -112,7 +120,7 @@ def contact(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 # Tables with a row per contact or case (customers' comments, agents' grievances): exports are audited.
-PERSONAL_TABLES = frozenset({"contacts", "mismatches", "tickets", "cases"})
+PERSONAL_TABLES = frozenset({"contacts", "mismatches", "tickets", "cases", "hidden", "comments"})
 
 
 @login_required

@@ -51,6 +51,43 @@
     };
   }
 
+  function kanoOptions(spec) {
+    var q = spec.quadrants, half = 0.5;
+    function area(label, from, to) {
+      return [
+        { name: label, xAxis: from[0], yAxis: from[1], itemStyle: { color: "rgba(97,110,124,.05)" }, label: { show: true, position: "insideTop", color: "#616e7c" } },
+        { xAxis: to[0], yAxis: to[1] }
+      ];
+    }
+    return {
+      color: COLOURS,
+      grid: { left: 56, right: 24, top: 24, bottom: 48 },
+      tooltip: { formatter: function (p) { return p.data.name + " · " + p.data.category + "<br>" + spec.xName + ": " + round(p.data.value[0], 2) + "<br>" + spec.yName + ": " + round(p.data.value[1], 2); } },
+      xAxis: { name: spec.xName, nameLocation: "middle", nameGap: 28, min: 0, max: 1 },
+      yAxis: { name: spec.yName, nameLocation: "middle", nameGap: 40, min: 0, max: 1 },
+      series: [{
+        type: "scatter",
+        symbolSize: 14,
+        data: spec.points,
+        label: { show: true, position: "right", formatter: function (p) { return p.data.name; } },
+        markLine: {
+          silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#616e7c" },
+          label: { show: false },
+          data: [{ xAxis: half }, { yAxis: half }]
+        },
+        markArea: {
+          silent: true,
+          data: [
+            area(q.attractive, [0, half], [half, 1]),
+            area(q.one, [half, half], [1, 1]),
+            area(q.indifferent, [0, 0], [half, half]),
+            area(q.must, [half, 0], [1, half])
+          ]
+        }
+      }]
+    };
+  }
+
   function seriesOf(spec, type) {
     return spec.series.map(function (s, index) {
       var series = { name: s.name, type: type, data: s.data, connectNulls: true };
@@ -91,7 +128,8 @@
     balance: balanceOptions,
     lines: function (spec) { return axisOptions(spec, "line"); },
     bars: function (spec) { return axisOptions(spec, "bar"); },
-    heatmap: heatmapOptions
+    heatmap: heatmapOptions,
+    kano: kanoOptions
   };
 
   function draw() {

@@ -172,3 +172,56 @@ def test_a_channel_filter_shows_in_the_url_and_changes_the_figures(page, live_se
     assert "channel=web" in page.url and f"agent={agent.employee_number}" in page.url
     assert page.inner_text('[data-figure="n_responses"]') == "1"
     assert page.console_errors == []
+
+
+def test_the_customer_page_draws_the_kano_chart_and_lists_hidden_dissatisfaction(page, live_server, centre):
+    _log_in(page, live_server, centre.users["admin"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a&start={centre.months[-1]}")
+    page.wait_for_load_state("networkidle")
+    _charts_drawn(page)
+    chart = page.locator('[data-chart-name="kano"]')
+    assert chart.get_attribute("data-drawn") == "true"
+    assert chart.locator("canvas").count() >= 1
+    kano = page.locator('section[data-table="kano"] td[data-key="kano_category"]').all_inner_texts()
+    assert kano == ["must-be", "indifferent"]
+    hidden = page.locator('section[data-table="hidden"] td[data-key="contact"] a')
+    assert hidden.count() == 3
+    screenshot(page, "dashboard-customer-kano-hidden")
+    hidden.first.click()
+    page.wait_for_load_state()
+    assert "/dashboards/contacts/TEAM-A-" in page.url
+    assert page.console_errors == []
+
+
+def test_the_kano_chart_in_chinese(browser, live_server, centre):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _log_in(page, live_server, centre.users["leader"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a&start={centre.months[-1]}")
+    page.wait_for_load_state("networkidle")
+    _charts_drawn(page)
+    assert "必备型" in page.inner_text('section[data-table="kano"]')
+    assert "TEAM-B-" not in page.inner_text("main")
+    screenshot(page, "dashboard-customer-kano-zh")
+    context.close()
+    assert errors == []
+
+
+def test_comment_filters_go_into_the_url_and_narrow_the_comments(page, live_server, centre):
+    _log_in(page, live_server, centre.users["leader"].username)
+    page.goto(f"{live_server.url}/dashboards/customer/?team=team-a&start={centre.months[-1]}")
+    comments = page.locator('section[data-table="comments"] td[data-key="comment"]')
+    assert comments.count() == 4
+    page.select_option("#f-sentiment", "negative")
+    page.select_option("#f-csat", "4-5")
+    page.click("#dash-filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "sentiment=negative" in page.url and "csat=4-5" in page.url
+    assert comments.all_inner_texts() == ["Waited far too long", "The line kept dropping"]
+    assert "Awful hold music" not in page.inner_text("main")
+    _charts_drawn(page)
+    screenshot(page, "dashboard-customer-comments-negative")
+    assert page.console_errors == []

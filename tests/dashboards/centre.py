@@ -12,7 +12,7 @@ from django.utils import timezone
 from agents.models import Agent, Team, User
 from satisfaction import services
 from satisfaction.services import month_start
-from surveys.models import Contact
+from surveys.models import Answer, Contact, Response
 from surveys.services import import_responses
 from tests.factories import (
     AgentFactory,
@@ -61,6 +61,44 @@ def _months_back(count: int) -> list[dt.date]:
         day = month_start(day - dt.timedelta(days=1))
         months.append(day)
     return months[::-1]
+
+
+# Last month's comments: (contact suffix, text, sentiment). Team Alpha answers csat 5, 4, 5 and
+# Team Bravo 5, 5, 4, so each negative one makes its response hidden dissatisfaction (SCORING.md §4).
+COMMENTS = [
+    ("TEAM-A-0-{m}-0", "The line kept dropping", "negative"),
+    ("TEAM-A-0-{m}-1", "Waited far too long", "negative"),
+    ("TEAM-A-1-{m}-0", "Lovely agent", "positive"),
+    ("TEAM-A-1-{m}-2", "It was fine", "neutral"),
+    ("TEAM-B-0-{m}-0", "Awful hold music", "negative"),
+]
+# A disconfirmation answer of 2 (gap -50) on a csat-5 response: hidden by the gap, with no comment.
+LOW_GAP_CONTACT = "TEAM-A-2-{m}-0"
+# Kano pairs (functional, dysfunctional) of Team Alpha's last month, per contact number 0, 1, 2:
+# callback O, A, M (a tie of six each, broken M > O > A); wait_time I, I, M (indifferent).
+KANO_PAIRS = {"callback": ((1, 5), (1, 3), (2, 5)), "wait_time": ((3, 3), (3, 3), (2, 5))}
+
+
+def _add_comments_and_kano(month: dt.date) -> None:
+    """Comments with their sentiment marks, a low disconfirmation answer and Kano pairs, in ``month``."""
+    m = f"{month:%Y%m}"
+    answers = []
+    for contact, text, sentiment in COMMENTS:
+        response = Response.objects.get(contact__external_id=contact.format(m=m))
+        answers.append(Answer(response=response, item="comment", text=text, sentiment=sentiment))
+    low = Response.objects.get(contact__external_id=LOW_GAP_CONTACT.format(m=m))
+    answers.append(Answer(response=low, item="disconfirmation", dimension="assurance", value=2))
+    for response in Response.objects.filter(
+        team__code="team-a", contact__external_id__contains=f"-{m}-"
+    ).select_related("contact"):
+        n = int(response.contact.external_id.rsplit("-", 1)[1])
+        for attribute, pairs in KANO_PAIRS.items():
+            functional, dysfunctional = pairs[n]
+            answers += [
+                Answer(response=response, item="kano_functional", dimension=attribute, value=functional),
+                Answer(response=response, item="kano_dysfunctional", dimension=attribute, value=dysfunctional),
+            ]
+    Answer.objects.bulk_create(answers)
 
 
 def build_centre() -> Centre:
@@ -131,6 +169,7 @@ def build_centre() -> Centre:
         FollowUpCaseFactory(reason="mismatch", agent=contact.agent, contact=contact, opened_at=opened, assignee=None)
     GrievanceFactory(contact=contact_a, filed_at=opened)
     PraiseFactory(agent=contact_a.agent, contact=contact_a, status="upheld", verified_at=opened, opened_at=opened)
+    _add_comments_and_kano(last)
     for site, month in services.all_chunks():
         services.compute_chunk(site=site, month=month)
     return Centre(
