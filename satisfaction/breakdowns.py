@@ -84,11 +84,10 @@ def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tupl
 
     def merge(frame: pd.DataFrame, names: Sequence[str], *, suffix: str = "") -> None:
         # Column-wise to plain Python values (NaN to None): a site's agent-days are thousands of rows.
-        values = frame[list(names)]
-        plain = values.astype(object).where(values.notna(), None)
-        plain.columns = [f"{name}{suffix}" for name in names]
-        for group, record in zip(frame[keys].itertuples(index=False, name=None), plain.to_dict("records"), strict=True):
-            result.setdefault(tuple(group), {}).update(record)
+        renamed = {name: f"{name}{suffix}" for name in names}
+        records = scoring.metrics_to_records(frame.rename(columns=renamed), names=list(renamed.values()))
+        for group, record in zip(frame[keys].itertuples(index=False, name=None), records, strict=True):
+            result.setdefault(group, {}).update(record)
 
     distribution = csat_distribution(answered, by=keys)
     merge(distribution, [f"csat_count_{v}" for v in CSAT_VALUES])

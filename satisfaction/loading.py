@@ -217,11 +217,15 @@ def load_upheld_grievances(
 CUT_DTYPES = {"response_id": "int64", "channel": "object", "queue": "object"}
 
 
-def load_response_cuts(start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    """Channel and contact queue of every response answered in [start, end) (the dashboards' cuts)."""
-    sql = """
+def load_response_cuts(
+    start: dt.datetime, end: dt.datetime, *, site_id: int | None = None, team_ids=(), agent_ids=()
+) -> pd.DataFrame:
+    """Channel and contact queue of the responses answered in [start, end) (the dashboards' cuts),
+    optionally of one site's responses, teams or agents, as ``load_answers`` reads them."""
+    scope, scope_params = _scope_sql(("r.site_id", "r.team_id", "r.agent_id"), site_id, team_ids, agent_ids)
+    sql = f"""
         SELECT r.id AS response_id, r.channel, c.queue
         FROM surveys_response r JOIN surveys_contact c ON c.id = r.contact_id
-        WHERE r.answered_at >= %s AND r.answered_at < %s
+        WHERE r.answered_at >= %s AND r.answered_at < %s{scope}
     """
-    return read_frame(sql, [start, end], dtypes=CUT_DTYPES)
+    return read_frame(sql, [start, end, *scope_params], dtypes=CUT_DTYPES)

@@ -155,7 +155,8 @@ def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = Non
     _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
     _merge_figures(figures, _kpi_figures(groups=groups))
     # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
-    _merge_figures(figures, _breakdown_figures(answers.loc[~is_kano], start=start, end=end, groups=groups))
+    cuts = load_response_cuts(start, end, **_scope_filter(scope))
+    _merge_figures(figures, _breakdown_figures(answers.loc[~is_kano], cuts=cuts, groups=groups))
     figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
@@ -421,12 +422,10 @@ def _customer_figures(answers: pd.DataFrame, invitations: pd.DataFrame, *, group
     return result
 
 
-def _breakdown_figures(
-    answers: pd.DataFrame, *, start: dt.datetime, end: dt.datetime, groups: ChunkGroups
-) -> dict[tuple, dict]:
+def _breakdown_figures(answers: pd.DataFrame, *, cuts: pd.DataFrame, groups: ChunkGroups) -> dict[tuple, dict]:
     """The dashboards' extras beyond §9 (satisfaction/breakdowns.py): CSAT distribution, expectation
     and experience per dimension, and the headline figures per channel and queue (weeks and months)."""
-    extra = breakdowns.response_breakdowns(answers, cuts=load_response_cuts(start, end), weights=survey_weights())
+    extra = breakdowns.response_breakdowns(answers, cuts=cuts, weights=survey_weights())
     if extra.empty:
         return {}
     rows = groups.level_rows(extra, days=groups.local_days(extra["answered_at"]))
