@@ -22,7 +22,8 @@ MAX_CONTACT_ID = 64
 MAX_COMMENT = 4000
 # DESIGN.md "Survey answers": the items the interchange format carries (Kano pairs are not part of it).
 IMPORT_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
-RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high"})
+# "mean": experience_mean is the §4 mean experience of a response (and a dashboards' pair column).
+RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high", "mean"})
 RESERVED_DIMENSION_SUFFIXES = ("_n", "_sd", "_ci_low", "_ci_high")
 
 
@@ -154,7 +155,7 @@ def _check_row(record: dict[str, str], *, known_agents: set[str]) -> tuple[list[
             except ValidationError:
                 problems.append(_("dimension %(v)s may hold only letters, digits, - and _") % {"v": dimension})
             if dimension in RESERVED_DIMENSIONS or dimension.endswith(RESERVED_DIMENSION_SUFFIXES):
-                # SCORING.md §9 names gap_<d>_n, gap_<d>_sd, ...: such a code would collide with them.
+                # SCORING.md §9 names gap_<d>_n, gap_<d>_sd, ...; experience_mean is §4's: no code may collide.
                 problems.append(_("dimension %(v)s collides with the names of gap figures") % {"v": dimension})
     elif dimension:
         problems.append(_("dimension must be empty for %(item)s") % {"item": item})

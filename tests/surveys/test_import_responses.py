@@ -153,6 +153,7 @@ def test_a_byte_order_mark_from_excel_is_accepted(agents):
         ("C9,A001,2026-03-02T10:00:00+08:00,ivr,csat,,4.5", "value 4.5 of csat is not a whole number"),
         ("C9,A001,2026-03-02T10:00:00+08:00,web,disconfirmation,sd,4", "dimension sd collides with the names"),
         ("C9,A001,2026-03-02T10:00:00+08:00,web,disconfirmation,speed_n,4", "dimension speed_n collides"),
+        ("C9,A001,2026-03-02T10:00:00+08:00,web,experience,mean,4", "dimension mean collides"),
     ],
 )
 def test_a_bad_row_is_reported_by_line_and_reason_and_nothing_is_written(agents, row, reason):
