@@ -21,7 +21,6 @@ import io
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ BENCH_DB = "satisfaction_bench_dash"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
 os.environ["BENCH_DATABASE_URL"] = DATABASE_URL
 from bench import scores as score_bench  # noqa: E402  (sets DATABASE_URL from BENCH_DATABASE_URL)
+from bench.common import free_port, recreate_database, start_gunicorn  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ["REDIS_URL"] = REDIS_URL
@@ -71,23 +71,6 @@ def _database_ready() -> bool:
             return False
         cursor.execute("SELECT EXISTS (SELECT 1 FROM satisfaction_scoresnapshot)")
         return cursor.fetchone()[0]
-
-
-def _recreate_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        cursor.execute(f"CREATE DATABASE {name}")
-    admin.close()
-
-
-def _copy(cursor, table: str, columns: list[str], rows: io.StringIO) -> None:
-    rows.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", rows)
 
 
 def _pulses(agents, *, first: dt.date, months: int, rng: random.Random) -> None:
@@ -177,7 +160,7 @@ def _kpi(agents, *, first: dt.date, days: int, rng: random.Random) -> None:
         "updated_at",
     ]
     with connection.cursor() as cursor:
-        _copy(cursor, "agents_kpirecord", columns, rows)
+        score_bench.copy_rows(cursor, "agents_kpirecord", columns, rows)
 
 
 def _compute_one(chunk: tuple[str, dt.date]) -> int:
@@ -194,7 +177,7 @@ def _build(answers: int, *, seed: int, jobs: int) -> None:
     """The scratch database: organisation, answers, queues, pulses, KPIs, snapshots and logins."""
     import django
 
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     django.setup()
     from django.core.management import call_command
     from django.db import connection, connections
@@ -256,45 +239,11 @@ def _build(answers: int, *, seed: int, jobs: int) -> None:
     print(f"snapshots: {ScoreSnapshot.objects.count():,}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_gunicorn(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "satisfaction.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            # Longer than a client's longest pause, so a kept-alive connection is not closed under it.
-            "--keep-alive",
-            "10",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CONN_MAX_AGE": "60"},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("gunicorn did not start")
+    """The deployment's gunicorn.conf.py with the bench's workers and threads."""
+    env = {**os.environ, "CONN_MAX_AGE": "60", "GUNICORN_WORKERS": str(WORKERS), "GUNICORN_THREADS": str(THREADS)}
+    # Keep-alive longer than a client's longest pause, so a kept-alive connection is not closed under it.
+    return start_gunicorn(port, env, "--keep-alive", "10")
 
 
 class Client:
@@ -468,7 +417,7 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    port = _free_port()
+    port = free_port()
     server = _start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
     try:

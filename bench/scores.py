@@ -28,6 +28,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import recreate_database  # noqa: E402
+
 os.environ["DATABASE_URL"] = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/satisfaction_bench"
 )
@@ -47,18 +49,7 @@ INCREMENTAL_ANSWERS = 20_000
 DIMENSIONS = ("convenience", "assurance", "reliability", "empathy")
 
 
-def _recreate_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
-
-
-def _copy(cursor, table: str, columns: list[str], rows: io.StringIO) -> None:
+def copy_rows(cursor, table: str, columns: list[str], rows: io.StringIO) -> None:
     rows.seek(0)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", rows)
 
@@ -120,7 +111,7 @@ def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id:
             answers_rows.write(f'{aid},{rid},{item},"{dim}",{value},"",""\n')
             aid += 1
     with connection.cursor() as cursor:
-        _copy(
+        copy_rows(
             cursor,
             "surveys_contact",
             [
@@ -138,13 +129,13 @@ def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id:
             ],
             contacts,
         )
-        _copy(
+        copy_rows(
             cursor,
             "surveys_response",
             ["id", "contact_id", "survey_id", "channel", "answered_at", "agent_id", "team_id", "site_id"],
             response_rows,
         )
-        _copy(
+        copy_rows(
             cursor,
             "surveys_answer",
             ["id", "response_id", "item", "dimension", "value", "text", "sentiment"],
@@ -273,7 +264,7 @@ def main() -> None:
     responses = args.answers // ANSWERS_PER_RESPONSE
     reuse = args.reuse and _reusable(responses)
     if not reuse:
-        _recreate_database()
+        recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
