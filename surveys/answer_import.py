@@ -14,7 +14,7 @@ from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
 
 from agents.staff_import import RowError, check_header
-from surveys.models import DIMENSION_ITEMS, ITEM_SCALES, Channel, Item
+from surveys.models import DIMENSION_ITEMS, ITEM_SCALES, Channel, Item, dimension_collides
 
 ANSWER_COLUMNS = ("contact_id", "agent", "answered_at", "channel", "item", "dimension", "value")
 FCR_VALUES = {"yes": 1.0, "no": 0.0}
@@ -22,9 +22,6 @@ MAX_CONTACT_ID = 64
 MAX_COMMENT = 4000
 # DESIGN.md "Survey answers": the items the interchange format carries (Kano pairs are not part of it).
 IMPORT_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
-# "mean": experience_mean is the §4 mean experience of a response (and a dashboards' pair column).
-RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high", "mean"})
-RESERVED_DIMENSION_SUFFIXES = ("_n", "_sd", "_ci_low", "_ci_high")
 
 
 @dataclass(frozen=True)
@@ -154,8 +151,7 @@ def _check_row(record: dict[str, str], *, known_agents: set[str]) -> tuple[list[
                 validate_slug(dimension)
             except ValidationError:
                 problems.append(_("dimension %(v)s may hold only letters, digits, - and _") % {"v": dimension})
-            if dimension in RESERVED_DIMENSIONS or dimension.endswith(RESERVED_DIMENSION_SUFFIXES):
-                # SCORING.md §9 names gap_<d>_n, gap_<d>_sd, ...; experience_mean is §4's: no code may collide.
+            if dimension_collides(dimension):
                 problems.append(_("dimension %(v)s collides with the names of gap figures") % {"v": dimension})
     elif dimension:
         problems.append(_("dimension must be empty for %(item)s") % {"item": item})

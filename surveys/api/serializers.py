@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from surveys.models import validate_dimension_code
+
 
 class AnswerImportOutputSerializer(serializers.Serializer):
     responses_created = serializers.IntegerField()
@@ -59,7 +61,9 @@ class ContactImportOutputSerializer(serializers.Serializer):
 
 class QuestionSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=20)
-    dimension = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    dimension = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", validators=[validate_dimension_code]
+    )
     text_en = serializers.CharField(max_length=300)
     text_zh = serializers.CharField(max_length=300)
     on_web = serializers.BooleanField(default=True)
@@ -75,7 +79,7 @@ class QuestionOutputSerializer(QuestionSerializer):
 
 
 class DimensionSerializer(serializers.Serializer):
-    code = serializers.SlugField(max_length=32)
+    code = serializers.SlugField(max_length=32, validators=[validate_dimension_code])
     name_en = serializers.CharField(max_length=100)
     name_zh = serializers.CharField(max_length=100)
     weight = serializers.FloatField(min_value=0, default=1.0)

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,8 @@ __all__ = [
     "ITEM_SCALES",
     "KANO_ITEMS",
     "PAIR_SCALE",
+    "RESERVED_DIMENSIONS",
+    "RESERVED_DIMENSION_SUFFIXES",
     "SHORT_FORM_MAX_QUESTIONS",
     "Answer",
     "Channel",
@@ -29,8 +32,10 @@ __all__ = [
     "SurveyDimension",
     "SurveyVersion",
     "WebhookDelivery",
+    "dimension_collides",
     "mask_phone",
     "phone_digest",
+    "validate_dimension_code",
 ]
 
 # SCORING.md §1: the pair scale of expectation/experience items.
@@ -70,6 +75,25 @@ ITEM_SCALES: dict[str, tuple[int, int]] = {
     Item.KANO_DYSFUNCTIONAL: (1, 5),
 }
 DIMENSION_ITEMS = frozenset({Item.EXPECTATION, Item.EXPERIENCE, Item.DISCONFIRMATION})
+# SCORING.md §9 names gap_<d>, gap_<d>_n, gap_<d>_sd, ...; experience_mean is §4's mean experience
+# of a response: a dimension coded like one of these would collide with another figure's name.
+RESERVED_DIMENSIONS = frozenset({"n", "sd", "ci_low", "ci_high", "mean"})
+RESERVED_DIMENSION_SUFFIXES = ("_n", "_sd", "_ci_low", "_ci_high")
+
+
+def dimension_collides(code: str) -> bool:
+    """Whether a dimension ``code`` would make a figure name that another figure already has."""
+    return code in RESERVED_DIMENSIONS or code.endswith(RESERVED_DIMENSION_SUFFIXES)
+
+
+def validate_dimension_code(code: str) -> None:
+    """Refuse dimension codes whose figure names would collide (survey builder, API, admin)."""
+    if code and dimension_collides(code):
+        raise ValidationError(
+            _("dimension %(v)s collides with the names of gap figures"), code="reserved", params={"v": code}
+        )
+
+
 # Kano answers carry the service attribute's code in ``dimension`` (SCORING.md §6).
 KANO_ITEMS = frozenset({Item.KANO_FUNCTIONAL, Item.KANO_DYSFUNCTIONAL})
 ITEM_MAX_LENGTH = 20
@@ -135,7 +159,12 @@ class Question(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     item = models.CharField(_("item"), max_length=ITEM_MAX_LENGTH, choices=Item.choices)
     dimension = models.CharField(
-        _("dimension or Kano attribute"), max_length=32, blank=True, default="", help_text=_("Empty for overall items.")
+        _("dimension or Kano attribute"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("Empty for overall items."),
+        validators=[validate_dimension_code],
     )
     text_en = models.CharField(_("text (English)"), max_length=300)
     text_zh = models.CharField(_("text (Chinese)"), max_length=300)
@@ -171,7 +200,7 @@ class SurveyDimension(models.Model):
     """A service dimension of a survey with its importance weight (SCORING.md §2)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="dimensions")
-    code = models.SlugField(_("code"), max_length=32)
+    code = models.SlugField(_("code"), max_length=32, validators=[validate_dimension_code])
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     weight = models.FloatField(_("importance weight"), default=1.0)
