@@ -51,6 +51,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CLIENTS = 20
 TARGET_P95_MS = 300
+# Pseudo-pages of the report: every user's first view of each page, and all later views.
+FIRST, LATER = "(first views)", "(later views)"
 PASSWORD = "bench-pass-2026"
 QUEUES = ("billing", "sales", "support", "tech")
 PULSE_ANSWER_SHARE = 0.8
@@ -343,6 +345,7 @@ def _run(plans: list[dict], *, base: str, seconds: float, think: float = 0.0) ->
 
     def work(supervisor: Client, agent: Client, plan: dict, rng: random.Random) -> None:
         names = [*plan["pages"], "me"]
+        seen: set[str] = set()
         while time.monotonic() < deadline:
             rng.shuffle(names)
             for name in names:
@@ -361,6 +364,9 @@ def _run(plans: list[dict], *, base: str, seconds: float, think: float = 0.0) ->
                     if status != 200:
                         failures.append(f"{name} {path}: {status}")
                     timings.setdefault(name, []).append(elapsed)
+                    # A user's first view of a page is built; later ones are kept until the data changes.
+                    timings.setdefault(FIRST if name not in seen else LATER, []).append(elapsed)
+                seen.add(name)
                 if think:
                     time.sleep(rng.uniform(0, 2 * think))
 
@@ -423,6 +429,9 @@ def main() -> None:
     try:
         # Every worker loads its code, templates and connections before anything is timed.
         _run(plans[:4], base=base, seconds=5)
+        from satisfaction import pagecache
+
+        pagecache.bump()  # the timed run starts with no page kept: every user's first views are built
         timings = _run(plans, base=base, seconds=args.seconds, think=args.think)
     finally:
         server.terminate()
@@ -433,10 +442,13 @@ def main() -> None:
     )
     print(f"{'page':<18}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  p95 < {TARGET_P95_MS}")
     worst = 0.0
-    for name in sorted(timings):
-        values = timings[name]
+    for name in [*sorted(n for n in timings if n not in (FIRST, LATER)), FIRST, LATER]:
+        values = timings.get(name)
+        if not values:
+            continue
         p50, p95, p99 = (_percentile(values, q) for q in (0.50, 0.95, 0.99))
-        worst = max(worst, p95)
+        if name not in (FIRST, LATER):
+            worst = max(worst, p95)
         verdict = "yes" if p95 < TARGET_P95_MS else "NO"
         print(f"{name:<18}{len(values):>9}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}  {verdict}")
     print(f"worst p95: {worst:.0f} ms ({'met' if worst < TARGET_P95_MS else 'not met'})")

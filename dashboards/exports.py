@@ -35,8 +35,8 @@ def export_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def table_response(table: Table, *, fmt: str, filename: str) -> HttpResponse:
-    """The table as a CSV or an Excel download; headers are the SCORING.md §9 names."""
+def table_file(table: Table, *, fmt: str) -> tuple[bytes, str]:
+    """The table as CSV or Excel bytes and their content type; headers are the SCORING.md §9 names."""
     header = [column.key for column in table.columns]
     rows = [[export_cell(value) for value in table.values(row)] for row in table.rows]
     if fmt == XLSX:
@@ -48,13 +48,24 @@ def table_response(table: Table, *, fmt: str, filename: str) -> HttpResponse:
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        # A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows(rows)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+        return buffer.getvalue(), XLSX_CONTENT_TYPE
+    text = io.StringIO()
+    # A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
+    text.write("\ufeff")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode(), "text/csv; charset=utf-8"
+
+
+def file_response(content: bytes, content_type: str, *, filename: str) -> HttpResponse:
+    """A download of ``content`` named ``filename``."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def table_response(table: Table, *, fmt: str, filename: str) -> HttpResponse:
+    """The table as a CSV or an Excel download named ``filename.fmt``."""
+    content, content_type = table_file(table, fmt=fmt)
+    return file_response(content, content_type, filename=f"{filename}.{fmt}")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import selectors as agent_selectors
-from agents.models import ACTIVE_STATUSES, Agent, CaseReason, KpiMetric, KpiTarget, TicketStatus, User
+from agents.models import ACTIVE_STATUSES, Agent, CaseReason, KpiMetric, KpiTarget, Role, TicketStatus, User
 from agents.models.kpi import LOWER_IS_BETTER
 from agents.selectors.cases import overdue_filter
 from dashboards.filters import CSAT_BANDS, DashboardFilters
@@ -816,15 +816,16 @@ class ContactDetail:
 
 def contact_detail(user: User, external_id: str) -> ContactDetail:
     """One contact the user may see: its answers, channel, timeline, grievance or praise, and case."""
-    contact = scoping.get_contact_for_user(user, external_id)
+    # The page shows the contact's site, team, response and invitation: read with the contact.
+    contact = scoping.get_contact_for_user(user, external_id, related=("site", "team", "response", "invitation"))
     response = getattr(contact, "response", None)
     answers = list(response.answers.order_by("item", "dimension")) if response else []
     invitation = getattr(contact, "invitation", None)
     grievances = list(scoping.visible_grievances(user).filter(contact=contact))
     praise = list(scoping.visible_praise(user).filter(contact=contact))
-    cases = list(scoping.visible_cases(user).filter(contact=contact)) or list(
-        scoping.own_contact_cases(user).filter(contact=contact)
-    )
+    cases = list(scoping.visible_cases(user).filter(contact=contact))
+    if not cases and user.role == Role.AGENT:  # agents see no team's cases, only those about their contacts
+        cases = list(scoping.own_contact_cases(user).filter(contact=contact))
     events: list[tuple[dt.datetime | None, Any]] = [
         (contact.started_at, _("Contact started")),
         (contact.ended_at, _("Contact ended")),

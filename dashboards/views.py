@@ -6,11 +6,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from agents.models import Role
 from dashboards import charts, exports, selectors
 from dashboards.filters import CSAT_BANDS, DashboardFilters
-from satisfaction import scoping
+from satisfaction import pagecache, scoping
 from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import NotFound
 from surveys.models import Answer, Channel
@@ -58,8 +61,23 @@ PAGES: dict[str, Callable[[HttpRequest, DashboardFilters], Any]] = {
 }
 
 
-def _page(request: HttpRequest, page: str, template: str, **extra: Any) -> HttpResponse:
-    filters = DashboardFilters.from_query(request.GET)
+# The pages' titles; the customer page adds the name of the group it shows.
+PAGE_TITLES = {
+    "balance": _("Balance"),
+    "customer": _("Customers"),
+    "employee": _("Employees"),
+    "operations": _("Operations"),
+    "me": _("My scores"),
+}
+
+
+def _cache_parts(request: HttpRequest, kind: str, filters: DashboardFilters, *more: str) -> tuple:
+    """What a kept page or export depends on besides the data: who, what, which period, which language."""
+    return (kind, *more, request.user.pk, translation.get_language(), filters.query(), request.GET.urlencode())
+
+
+def _render_page(request: HttpRequest, page: str, filters: DashboardFilters, extra: dict[str, Any]) -> dict[str, str]:
+    """The page's title and body (everything under the top bar), rendered."""
     data = PAGES[page](request, filters)
     context = {
         "data": data,
@@ -76,12 +94,24 @@ def _page(request: HttpRequest, page: str, template: str, **extra: Any) -> HttpR
         "me": charts.agent_charts,
     }.get(page)
     context["charts"] = chart_builder(data) if chart_builder else []
-    return render(request, template, context)
+    title = str(PAGE_TITLES[page])
+    if page == "customer":
+        title = f"{title} · {data.name}"
+    return {"title": title, "body": render_to_string(f"dashboards/_{page}_body.html", context, request=request)}
+
+
+def _page(request: HttpRequest, page: str, **extra: Any) -> HttpResponse:
+    """A dashboard page: its body kept rendered per user and filters until its data changes."""
+    filters = DashboardFilters.from_query(request.GET)
+    payload = pagecache.cached(
+        _cache_parts(request, "page", filters, page), lambda: _render_page(request, page, filters, extra)
+    )
+    return render(request, "dashboards/page.html", payload)
 
 
 @login_required
 def balance(request: HttpRequest) -> HttpResponse:
-    return _page(request, "balance", "dashboards/balance.html")
+    return _page(request, "balance")
 
 
 @login_required
@@ -89,7 +119,6 @@ def customer(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "customer",
-        "dashboards/customer.html",
         cut_filters=True,
         channel_options=Channel.choices,
         sentiment_options=Answer.Sentiment.choices,
@@ -99,17 +128,17 @@ def customer(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def operations(request: HttpRequest) -> HttpResponse:
-    return _page(request, "operations", "dashboards/operations.html")
+    return _page(request, "operations")
 
 
 @login_required
 def employee(request: HttpRequest) -> HttpResponse:
-    return _page(request, "employee", "dashboards/employee.html")
+    return _page(request, "employee")
 
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    return _page(request, "me", "dashboards/me.html")
+    return _page(request, "me")
 
 
 @login_required
@@ -129,16 +158,22 @@ def export(request: HttpRequest, page: str, table: str, fmt: str) -> HttpRespons
     if page not in PAGES or fmt not in exports.FORMATS:
         raise NotFound()
     filters = DashboardFilters.from_query(request.GET)
-    tables = PAGES[page](request, filters).tables
-    if table not in tables:
-        raise NotFound()
+
+    def build() -> tuple[bytes, str, int]:
+        tables = PAGES[page](request, filters).tables
+        if table not in tables:
+            raise NotFound()
+        return (*exports.table_file(tables[table], fmt=fmt), len(tables[table].rows))
+
+    content, content_type, rows = pagecache.cached(_cache_parts(request, "export", filters, page, table, fmt), build)
     if table in PERSONAL_TABLES:
+        # Every download is recorded, kept or not.
         record_audit(
             actor=request.user,
             action=AuditAction.PERSONAL_DATA_EXPORTED,
             object_type="dashboards.export",
             object_id=f"{page}/{table}.{fmt}",
-            detail={"rows": len(tables[table].rows), "query": request.GET.urlencode()},
+            detail={"rows": rows, "query": request.GET.urlencode()},
             request=request,
         )
-    return exports.table_response(tables[table], fmt=fmt, filename=f"{page}-{table}-{filters.start}-{filters.end}")
+    return exports.file_response(content, content_type, filename=f"{page}-{table}-{filters.start}-{filters.end}.{fmt}")

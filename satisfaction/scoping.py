@@ -303,9 +303,12 @@ def recognition_agents(user: User) -> QuerySet[Agent]:
     return visible_agents(user)
 
 
-def get_contact_for_user(user: User, external_id: str) -> Contact:
-    """One contact of an agent the user may see, by its external id, or ``NotFound``."""
-    contacts = Contact.objects.select_related("agent__team")
+def get_contact_for_user(user: User, external_id: str, *, related: tuple[str, ...] = ()) -> Contact:
+    """One contact of an agent the user may see, by its external id, or ``NotFound``.
+
+    ``related`` names further relations read in the same query (``select_related``).
+    """
+    contacts = Contact.objects.select_related("agent__team", *related)
     if not is_centre_wide(user):
         contacts = contacts.filter(agent__in=visible_agents(user))
     try:

@@ -21,7 +21,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from agents.models import Agent, Site, Team
-from satisfaction import breakdowns, scoring
+from satisfaction import breakdowns, pagecache, scoring
 from satisfaction.loading import (
     KANO_ITEMS,
     SCORED_ITEMS,
@@ -179,6 +179,8 @@ def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
 
     A full recompute writes hundreds of thousands of rows, so no model instance is built per row.
     """
+    # Kept dashboards show snapshots: none of them is served again once these are committed.
+    pagecache.bump()
     if connection.vendor != "postgresql":
         ScoreSnapshot.objects.bulk_create(
             [

@@ -110,6 +110,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Several deployments (or test sessions and their workers) may share one Redis.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
             # A stopped Redis must fail fast: rate limits and locks then fail open (issue 9).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
@@ -247,6 +249,9 @@ if ANONYMITY_K < 3:
     raise ImproperlyConfigured("ANONYMITY_K may be raised, never set below 3 (SCORING.md §5).")
 CUSTOMER_TARGET = env.float("CUSTOMER_TARGET", default=85.0)
 EMPLOYEE_TARGET = env.float("EMPLOYEE_TARGET", default=70.0)
+# Dashboards kept rendered until the data under them changes (satisfaction/pagecache.py); this
+# bounds only what no write marks, such as a case falling overdue. 0 turns the keeping off.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=120)
 
 # Customer surveys (issue 4): the invitation rule, links and channel providers.
 SURVEY_QUARANTINE_DAYS = env.int("SURVEY_QUARANTINE_DAYS", default=30)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from satisfaction import pagecache
 from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import ValidationFailed
 from surveys.contact_import import normalise_phone
@@ -41,6 +42,8 @@ def erase_phone(phone: str, *, actor=None, request: HttpRequest | None = None) -
         contacts = Contact.objects.filter(customer_phone=number).update(customer_phone="")
         opt_outs = OptOut.objects.filter(phone_hash=phone_digest(number)).update(phone_hint="")
         texts = _scrub_text(Answer, "text", number) + _scrub_text(SmsMessage, "body", number)
+        # Kept dashboards may show the comments just scrubbed: none is served again.
+        pagecache.bump()
         record_audit(
             actor=actor,
             action=AuditAction.PERSONAL_DATA_ERASED,
@@ -67,6 +70,7 @@ def apply_contact_retention(*, days: int | None = None, now: dt.datetime | None 
     with transaction.atomic():
         blanked = Contact.objects.filter(started_at__lt=cutoff).exclude(customer_phone="").update(customer_phone="")
         if blanked:
+            pagecache.bump()
             record_audit(
                 actor=None,
                 action=AuditAction.RETENTION_APPLIED,

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, User
-from satisfaction import scoping
+from satisfaction import pagecache, scoping
 from satisfaction.exceptions import Conflict, NotFound, ValidationFailed
 from satisfaction.scoring import anonymity_k
 from surveys.models import (
@@ -264,7 +264,10 @@ def close_round(*, pulse_round: PulseRound, now: dt.datetime) -> PulseRound:
 
 def close_due_rounds(*, now: dt.datetime) -> int:
     """Close every round whose window has ended; returns how many."""
-    return PulseRound.objects.filter(closed_at__isnull=True, closes_at__lte=now).update(closed_at=now)
+    closed = PulseRound.objects.filter(closed_at__isnull=True, closes_at__lte=now).update(closed_at=now)
+    if closed:
+        pagecache.bump()  # an update, not a save: no signal tells the kept dashboards
+    return closed
 
 
 # --- invitations and reminders -------------------------------------------------------------------

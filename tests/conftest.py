@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
+from satisfaction import pagecache
 from satisfaction.celery import app as celery_app
 from tests.factories import AgentFactory, SiteFactory, TeamFactory, UserFactory
 
@@ -62,6 +63,8 @@ def _english(settings):
 def _own_cache_keys(settings):
     """Chunk locks and the recompute debounce per test process: xdist workers and other sessions share Redis."""
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}"}}
+    # Pages kept by an earlier test (another database, the same primary keys) are never served.
+    pagecache.bump()
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +92,8 @@ def celery_worker_process(transactional_db, tmp_path):
     # The worker must talk to the test database pytest-django created, not the real one.
     env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{db_name}"
     env["CONN_MAX_AGE"] = "0"
+    # The worker's locks, debounce marks and dashboard generation are the test process's own.
+    env["CACHE_KEY_PREFIX"] = f"test-{os.getpid()}"
     queue = f"test-{os.getpid()}"
     # A named node, so that a worker of another test session on the same Redis cannot answer the ping.
     node = f"{queue}@pytest"

@@ -27,7 +27,7 @@ from agents.models import (
 )
 from agents.selectors.cases import followup_rules
 from agents.services.notifications import notify
-from satisfaction import scoring
+from satisfaction import pagecache, scoring
 from satisfaction.exceptions import Conflict, ValidationFailed
 from satisfaction.services import survey_weights
 from surveys.models import Answer, Contact, Response
@@ -87,6 +87,8 @@ def open_followup_cases(*, response_ids: Iterable[int]) -> int:
             [CaseEvent(case_id=pk, at=now, kind=CaseEvent.Kind.OPENED, to_status=CaseStatus.OPEN) for pk in opened],
             batch_size=CASE_BATCH_SIZE,
         )
+        if opened:
+            pagecache.bump()  # written in bulk: no save signal tells the kept dashboards
     return len(opened)
 
 
@@ -203,6 +205,7 @@ def escalate_overdue_cases(*, now: dt.datetime | None = None, email: bool = True
         FollowUpCase.objects.bulk_update(cases, ["escalated_at"])
         through.objects.bulk_create(links, ignore_conflicts=True)
         CaseEvent.objects.bulk_create(events)
+        pagecache.bump()
     return len(cases)
 
 

@@ -1,0 +1,135 @@
+"""Rendered dashboards kept in the cache until the data under them changes (issue 8).
+
+A dashboard page costs 35-140 ms of CPU to read and render (snapshots, scoping, the hidden
+dissatisfaction and comment lists, templates), the same for every supervisor who opens it again.
+Each entry is kept with the *generation* it was built under: one counter in the cache, raised
+after every committed change a page shows (``bump``). An entry of an older generation is never
+served, so a page never shows figures older than the last write; ``DASHBOARD_CACHE_SECONDS``
+bounds what no write marks (time passing: overdue cases, a new day's default period).
+
+Raised by: the engine writing or deleting snapshots, ORM saves and deletes of the models the
+pages read (``connect_signals``), and the services that write those models in bulk. Not raised
+by the answer and contact ingest itself: new answers reach the pages with the scoring run that
+follows them (which writes snapshots), so a busy centre does not empty the cache at every call.
+
+Without a reachable cache (Redis down), pages are built as if nothing were kept: never an error.
+"""
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "dashboards:generation"
+ENTRY_PREFIX = "dashboards:page:"
+T = TypeVar("T")
+
+# Written at every call or answer, or bookkeeping no page shows: the scoring run's snapshot
+# write raises the generation for what they lead to.
+UNWATCHED_MODELS = frozenset(
+    {
+        "surveys.Contact",
+        "surveys.Invitation",
+        "surveys.Response",
+        "surveys.Answer",
+        "surveys.WebhookDelivery",
+        "surveys.SmsMessage",
+        "surveys.OptOut",
+        "agents.Notification",
+        "satisfaction.ScoreSnapshot",
+        "satisfaction.DirtyChunk",
+        "satisfaction.ApiToken",
+        "satisfaction.AuditEvent",
+    }
+)
+WATCHED_APPS = ("agents", "surveys", "satisfaction")
+
+
+def _bump_now() -> None:
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no counter yet (first write, or the cache was emptied)
+            cache.set(GENERATION_KEY, 1, timeout=None)
+    except Exception:  # noqa: BLE001  (the write it follows has committed; entries expire anyway)
+        logger.warning("dashboard cache generation not raised: cache unreachable")
+
+
+def bump() -> None:
+    """Mark every kept page out of date: now, and again once the current transaction commits.
+
+    The second raise matters: a page built between the first and the commit read the old rows
+    and was kept under the new generation. Outside a transaction both happen at once.
+    """
+    _bump_now()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump_now)
+
+
+def _entry_key(parts: Iterable[object]) -> str:
+    return ENTRY_PREFIX + hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
+
+
+def cached(parts: Iterable[object], build: Callable[[], T]) -> T:
+    """``build()``'s value for ``parts`` (who asks, for what, in which language), kept until a write.
+
+    ``parts`` must name everything the value depends on besides the data: the user, the page,
+    the filters, the language. Exceptions of ``build`` (permission, not found) are not kept.
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return build()
+    key = _entry_key(parts)
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except Exception:  # noqa: BLE001  (Redis down: build the page as if nothing were kept)
+        return build()
+    generation = found.get(GENERATION_KEY, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    # Kept under the generation read *before* building: a write during the build makes it stale.
+    with contextlib.suppress(Exception):  # a cache gone since the read: the page is served anyway
+        cache.set(key, (generation, value), seconds)
+    return value
+
+
+def _watched(sender: type[Model]) -> bool:
+    meta = sender._meta
+    return meta.app_label in WATCHED_APPS and meta.label not in UNWATCHED_MODELS
+
+
+def _on_save(sender: type[Model], update_fields: frozenset[str] | None = None, **kwargs: object) -> None:
+    # A login writes last_login only: no page shows it, and it would empty the cache at every login.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    if _watched(sender):
+        bump()
+
+
+def _on_delete(sender: type[Model], **kwargs: object) -> None:
+    if _watched(sender):
+        bump()
+
+
+def _on_m2m(sender: type[Model], action: str, **kwargs: object) -> None:
+    # The through model (a supervisor's sites, a case's contacts) belongs to a watched app.
+    if action in ("post_add", "post_remove", "post_clear") and _watched(sender):
+        bump()
+
+
+def connect_signals() -> None:
+    """Raise the generation on every ORM save and delete of a watched model (called once, at start)."""
+    post_save.connect(_on_save, dispatch_uid="pagecache-save")
+    post_delete.connect(_on_delete, dispatch_uid="pagecache-delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="pagecache-m2m")
