@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -104,32 +105,43 @@ def cached(parts: Iterable[object], build: Callable[[], T]) -> T:
     return value
 
 
-def _watched(sender: type[Model]) -> bool:
-    meta = sender._meta
-    return meta.app_label in WATCHED_APPS and meta.label not in UNWATCHED_MODELS
+def watched_models() -> list[type[Model]]:
+    """The models whose saves and deletes raise the generation."""
+    return [
+        model
+        for label in WATCHED_APPS
+        for model in apps.get_app_config(label).get_models()
+        if model._meta.label not in UNWATCHED_MODELS
+    ]
 
 
 def _on_save(sender: type[Model], update_fields: frozenset[str] | None = None, **kwargs: object) -> None:
     # A login writes last_login only: no page shows it, and it would empty the cache at every login.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    if _watched(sender):
-        bump()
+    bump()
 
 
 def _on_delete(sender: type[Model], **kwargs: object) -> None:
-    if _watched(sender):
-        bump()
+    bump()
 
 
 def _on_m2m(sender: type[Model], action: str, **kwargs: object) -> None:
-    # The through model (a supervisor's sites, a case's contacts) belongs to a watched app.
-    if action in ("post_add", "post_remove", "post_clear") and _watched(sender):
+    if action in ("post_add", "post_remove", "post_clear"):
         bump()
 
 
 def connect_signals() -> None:
-    """Raise the generation on every ORM save and delete of a watched model (called once, at start)."""
-    post_save.connect(_on_save, dispatch_uid="pagecache-save")
-    post_delete.connect(_on_delete, dispatch_uid="pagecache-delete")
-    m2m_changed.connect(_on_m2m, dispatch_uid="pagecache-m2m")
+    """Raise the generation on every ORM save and delete of a watched model (called once, at start).
+
+    Connected per model, never for all senders: a delete listener makes Django fetch every row
+    it deletes, and the engine deletes hundreds of thousands of snapshots in one statement.
+    """
+    for model in watched_models():
+        uid = model._meta.label
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"pagecache-save-{uid}")
+        post_delete.connect(_on_delete, sender=model, dispatch_uid=f"pagecache-delete-{uid}")
+        # A supervisor's sites, a case's contacts: the relation's own table changes.
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_on_m2m, sender=through, dispatch_uid=f"pagecache-m2m-{through._meta.label}")

@@ -149,3 +149,27 @@ def test_a_write_in_a_transaction_raises_the_generation_again_at_commit(django_c
         assert cache.get(pagecache.GENERATION_KEY) == start + 1
     assert len(callbacks) == 1
     assert cache.get(pagecache.GENERATION_KEY) == start + 2
+
+
+def test_only_watched_models_have_listeners_so_bulk_deletes_stay_one_statement():
+    from django.db.models.signals import post_delete, post_save
+
+    from agents.models import Praise
+    from satisfaction.models import DirtyChunk, ScoreSnapshot
+
+    # A delete listener makes Django fetch every row before deleting it: the engine deletes
+    # hundreds of thousands of snapshots per run, so none may listen on them.
+    for model in (ScoreSnapshot, DirtyChunk, Answer, Response):
+        assert not post_delete.has_listeners(model), model
+    for model in (FollowUpCase, Praise):
+        assert post_save.has_listeners(model) and post_delete.has_listeners(model), model
+
+
+def test_deleting_a_chunks_snapshots_is_one_statement(centre):
+    from satisfaction.models import ScoreSnapshot
+
+    month = centre.months[-1]
+    with CaptureQueriesContext(connection) as queries:
+        services._delete_chunk_snapshots(month=month, scope=None)
+    assert len(queries.captured_queries) == 1
+    assert not ScoreSnapshot.objects.filter(level="centre", period_start__gte=month).exists()
