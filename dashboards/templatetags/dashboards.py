@@ -7,8 +7,10 @@ from django import template
 from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import mark_safe
 
-from dashboards.tables import COUNT, DATE, MEAN, PERCENT, SCORE, Column
+from dashboards.tables import COUNT, DATE, MEAN, PERCENT, SCORE, Column, Table
 
 register = template.Library()
 EMPTY = "—"
@@ -36,7 +38,24 @@ def is_number(column: Column) -> bool:
     return column.kind in DECIMALS
 
 
-@register.filter
-def cell_url(row: dict[str, Any]) -> str:
-    """The link of the row's first cell, if any."""
-    return row.get("_url", "")
+@register.simple_tag
+def table_rows(table: Table) -> str:
+    """The table's body rows, built here rather than by template loops (a page's tables hold thousands of cells).
+
+    The same markup the loops made: figures right-aligned, the first cell linked to the row's
+    ``_url``, every value escaped.
+    """
+    columns = [
+        (column, ' class="num"' if column.kind in DECIMALS else "", escape(column.key)) for column in table.columns
+    ]
+    parts = []
+    for row in table.rows:
+        parts.append("<tr>")
+        url = row.get("_url", "")
+        for index, (column, number_class, key) in enumerate(columns):
+            text = escape(cell(row, column))
+            if index == 0 and url:
+                text = f'<a href="{escape(url)}">{text}</a>'
+            parts.append(f'<td{number_class} data-key="{key}">{text}</td>')
+        parts.append("</tr>\n")
+    return mark_safe("".join(parts))  # every value above went through escape
