@@ -13,6 +13,8 @@ by the answer and contact ingest itself: new answers reach the pages with the sc
 follows them (which writes snapshots), so a busy centre does not empty the cache at every call.
 
 Without a reachable cache (Redis down), pages are built as if nothing were kept: never an error.
+Nothing is kept without Redis at all: a process's local memory would not see the writes that
+another process (a second gunicorn worker) makes.
 """
 
 import contextlib
@@ -23,7 +25,8 @@ from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -87,7 +90,8 @@ def cached(parts: Iterable[object], build: Callable[[], T]) -> T:
     the filters, the language. Exceptions of ``build`` (permission, not found) are not kept.
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    if not seconds:
+    # A process's own memory (the demo's cache) would miss the other processes' writes.
+    if not seconds or not isinstance(caches["default"], RedisCache):
         return build()
     key = _entry_key(parts)
     try:

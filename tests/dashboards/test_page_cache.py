@@ -173,3 +173,12 @@ def test_deleting_a_chunks_snapshots_is_one_statement(centre):
         services._delete_chunk_snapshots(month=month, scope=None)
     assert len(queries.captured_queries) == 1
     assert not ScoreSnapshot.objects.filter(level="centre", period_start__gte=month).exists()
+
+
+def test_nothing_is_kept_in_a_process_local_cache(client, centre, settings):
+    # Another gunicorn worker's writes would never reach this process's memory.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    client.force_login(centre.users["admin"])
+    url = reverse("dashboards:customer")
+    assert _snapshot_queries(client, url) > 0
+    assert _snapshot_queries(client, url) > 0
