@@ -47,17 +47,23 @@ def cut_name(figure: str, *, cut: str, value: str) -> str:
 
 
 def response_breakdowns(
-    answers: pd.DataFrame, *, cuts: pd.DataFrame, weights: Mapping[str, float] | None = None
+    answers: pd.DataFrame,
+    *,
+    cuts: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    responses: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per response: ``scoring.response_table`` with channel, queue and each dimension's pair.
 
     ``cuts`` holds ``response_id``, ``channel`` and ``queue``; a blank queue is no queue.
+    ``responses`` is ``scoring.response_table(answers, weights=weights)`` when the caller has it.
     ``expectation_<d>`` and ``experience_<d>`` are set only where both sides of the §2 pair are
     answered, so their difference over a group matches the pair gap.
     """
     if answers.empty:
         return pd.DataFrame()
-    responses = scoring.response_table(answers, weights=weights)
+    if responses is None:
+        responses = scoring.response_table(answers, weights=weights)
     pair_items = answers["item"].isin([scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE]) & answers["value"].notna()
     pairs = answers.loc[pair_items, ["response_id", "dimension", "item", "value"]]
     if not pairs.empty:

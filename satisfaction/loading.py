@@ -27,6 +27,8 @@ RESPONSE_DTYPES = {
     "answered_epoch": "int64",
 }
 # SCORING.md §2-§4 read these items; Kano pairs (§6) carry attribute codes in ``dimension`` and are read apart.
+# The dashboards' cuts of a response (its channel and its contact's queue).
+CUT_DTYPES = {"response_id": "int64", "channel": "object", "queue": "object"}
 SCORED_ITEMS = ("csat", "nps", "ces", "fcr", "expectation", "experience", "disconfirmation", "comment")
 KANO_ITEMS = ("kano_functional", "kano_dysfunctional")
 INVITATION_DTYPES = {"agent_id": "int64", "team_id": "int64", "site_id": "int64", "delivered_epoch": "int64"}
@@ -81,7 +83,7 @@ def _scope_sql(columns: tuple[str, str, str], site_id: int | None, team_ids, age
     return " AND (" + " OR ".join(scope) + ")", params
 
 
-def load_answers(
+def load_answers_and_cuts(
     start: dt.datetime,
     end: dt.datetime,
     *,
@@ -89,14 +91,19 @@ def load_answers(
     team_ids=(),
     agent_ids=(),
     items: tuple[str, ...] = SCORED_ITEMS,
-) -> pd.DataFrame:
-    """Answers of ``items`` answered in [start, end), optionally of one site's responses, teams or agents.
+    cuts: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Answers of ``items`` answered in [start, end), optionally of one site's responses, teams or
+    agents; with ``cuts``, also each response's channel and contact queue (the dashboards' cuts:
+    ``response_id``, ``channel``, ``queue``), from the same read of the responses.
 
     The response's columns (agent, team, site, time, exclusion) are read once per response, not
     once per answer, and joined on here: the answers, by far the most rows, carry five columns.
     """
     scope, scope_params = _scope_sql(("r.site_id", "r.team_id", "r.agent_id"), site_id, team_ids, agent_ids)
     where = f"r.answered_at >= %s AND r.answered_at < %s{scope}"
+    cut_columns = ", r.channel, c.queue" if cuts else ""
+    cut_join = "JOIN surveys_contact c ON c.id = r.contact_id" if cuts else ""
     # Responses first: an answer of a response stored after this read waits for the next run.
     responses = read_frame(
         f"""
@@ -105,11 +112,11 @@ def load_answers(
                -- (IN, not a correlated EXISTS, so PostgreSQL hashes the upheld contacts once.)
                r.contact_id IN (SELECT g.contact_id FROM agents_grievance g WHERE g.status = 'upheld')
                    AS excluded_for_agent,
-               {_epoch("r.answered_at")} AS answered_epoch
-        FROM surveys_response r WHERE {where}
+               {_epoch("r.answered_at")} AS answered_epoch{cut_columns}
+        FROM surveys_response r {cut_join} WHERE {where}
         """,
         [start, end, *scope_params],
-        dtypes=RESPONSE_DTYPES,
+        dtypes={**RESPONSE_DTYPES, **(CUT_DTYPES if cuts else {})},
     )
     answers = read_frame(
         f"""
@@ -121,6 +128,7 @@ def load_answers(
         [start, end, *scope_params, *items],
         dtypes=ANSWER_DTYPES,
     )
+    response_cuts = responses[list(CUT_DTYPES)].copy() if cuts else None
     responses = responses.sort_values("response_id", kind="stable", ignore_index=True)
     ids = responses["response_id"].to_numpy()
     position = np.minimum(np.searchsorted(ids, answers["response_id"].to_numpy()), max(len(ids) - 1, 0))
@@ -131,7 +139,7 @@ def load_answers(
         frame[column] = carried[column]
     frame["dimension"] = frame["dimension"].astype(object)
     frame["answered_at"] = pd.to_datetime(carried["answered_epoch"], unit="s", utc=True)
-    return frame
+    return frame, response_cuts
 
 
 def load_delivered_invitations(
@@ -212,20 +220,3 @@ def load_upheld_grievances(
     frame = read_frame(sql, [start, end, *scope_params], dtypes=GRIEVANCE_DTYPES)
     frame["started_at"] = pd.to_datetime(frame.pop("started_epoch"), unit="s", utc=True)
     return frame
-
-
-CUT_DTYPES = {"response_id": "int64", "channel": "object", "queue": "object"}
-
-
-def load_response_cuts(
-    start: dt.datetime, end: dt.datetime, *, site_id: int | None = None, team_ids=(), agent_ids=()
-) -> pd.DataFrame:
-    """Channel and contact queue of the responses answered in [start, end) (the dashboards' cuts),
-    optionally of one site's responses, teams or agents, as ``load_answers`` reads them."""
-    scope, scope_params = _scope_sql(("r.site_id", "r.team_id", "r.agent_id"), site_id, team_ids, agent_ids)
-    sql = f"""
-        SELECT r.id AS response_id, r.channel, c.queue
-        FROM surveys_response r JOIN surveys_contact c ON c.id = r.contact_id
-        WHERE r.answered_at >= %s AND r.answered_at < %s{scope}
-    """
-    return read_frame(sql, [start, end, *scope_params], dtypes=CUT_DTYPES)

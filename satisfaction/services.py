@@ -25,11 +25,10 @@ from satisfaction import breakdowns, pagecache, scoring
 from satisfaction.loading import (
     KANO_ITEMS,
     SCORED_ITEMS,
-    load_answers,
+    load_answers_and_cuts,
     load_delivered_invitations,
     load_evaluations,
     load_kpi,
-    load_response_cuts,
     load_upheld_grievances,
 )
 from satisfaction.models import CENTRE_KEY, DirtyChunk, Granularity, Level, ScoreSnapshot
@@ -148,15 +147,18 @@ def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = Non
     scope = None if site == CENTRE_KEY else _site_scope(site)
     groups = ChunkGroups(scope=scope, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
     # One read of the chunk's answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
-    answers = load_answers(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **_scope_filter(scope))
+    # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
+    answers, cuts = load_answers_and_cuts(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **_scope_filter(scope))
     is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
     invitations = load_delivered_invitations(start, end, **_scope_filter(scope))
-    figures = _customer_figures(answers.loc[~is_kano], invitations, groups=groups)
+    scored = answers.loc[~is_kano]
+    # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
+    responses = scoring.response_table(scored, weights=survey_weights())
+    figures = _customer_figures(responses, invitations, groups=groups)
     _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
     _merge_figures(figures, _kpi_figures(groups=groups))
     # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
-    cuts = load_response_cuts(start, end, **_scope_filter(scope))
-    _merge_figures(figures, _breakdown_figures(answers.loc[~is_kano], cuts=cuts, groups=groups))
+    _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=cuts, groups=groups))
     figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
     _add_balance_figures(figures, month=month, scope=scope, tz=tz)
     for metrics in figures.values():
@@ -400,9 +402,8 @@ def _site_scope(site: str) -> dict:
     }
 
 
-def _customer_figures(answers: pd.DataFrame, invitations: pd.DataFrame, *, groups: ChunkGroups) -> dict[tuple, dict]:
-    """§2-§4 figures of the chunk, keyed by (level, key, granularity, period_start)."""
-    responses = scoring.response_table(answers, weights=survey_weights())
+def _customer_figures(responses: pd.DataFrame, invitations: pd.DataFrame, *, groups: ChunkGroups) -> dict[tuple, dict]:
+    """§2-§4 figures of the chunk from its ``scoring.response_table``, keyed by (level, key, granularity, period)."""
     dimensions = sorted(c[len("gap_") :] for c in responses.columns if c.startswith("gap_"))
     names = [*CUSTOMER_METRICS, *(f"gap_{d}{s}" for d in dimensions for s in DIMENSION_SUFFIXES)]
     answered = groups.level_rows(responses, days=groups.local_days(responses["answered_at"]))
@@ -424,10 +425,12 @@ def _customer_figures(answers: pd.DataFrame, invitations: pd.DataFrame, *, group
     return result
 
 
-def _breakdown_figures(answers: pd.DataFrame, *, cuts: pd.DataFrame, groups: ChunkGroups) -> dict[tuple, dict]:
+def _breakdown_figures(
+    answers: pd.DataFrame, *, responses: pd.DataFrame, cuts: pd.DataFrame, groups: ChunkGroups
+) -> dict[tuple, dict]:
     """The dashboards' extras beyond §9 (satisfaction/breakdowns.py): CSAT distribution, expectation
     and experience per dimension, and the headline figures per channel and queue (weeks and months)."""
-    extra = breakdowns.response_breakdowns(answers, cuts=cuts, weights=survey_weights())
+    extra = breakdowns.response_breakdowns(answers, cuts=cuts, responses=responses)
     if extra.empty:
         return {}
     rows = groups.level_rows(extra, days=groups.local_days(extra["answered_at"]))
@@ -477,7 +480,7 @@ def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: d
     A team hidden by the anonymity rule gets no employee figures and so stays out of the balance.
     """
     from surveys.models import PulseRound
-    from surveys.pulse_selectors import group_pulse_metrics
+    from surveys.pulse_selectors import pulse_metrics_by_level
 
     start, end = chunk_window(month, tz=tz)
     # A month period runs to the month's end; a week to its Sunday, possibly past the chunk window.
@@ -486,12 +489,14 @@ def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: d
             "pk", flat=True
         )
     )
-    levels = {Level.TEAM: "team", Level.SITE: "site", Level.CENTRE: "centre"}
-    pulse: dict[str, pd.DataFrame] = {}
-    for level, name in levels.items():
-        if (scope is None) != (level == Level.CENTRE):
-            continue
-        pulse[level] = group_pulse_metrics(level=name, round_ids=rounds) if rounds else pd.DataFrame()
+    # The chunk's own groups only: a site's teams and the site, or the centre.
+    if scope is None:
+        wanted = {Level.CENTRE: None}
+    else:
+        wanted = {Level.TEAM: set(scope["teams"].values()), Level.SITE: {scope["site"]}}
+    pulse: dict[str, pd.DataFrame] = (
+        pulse_metrics_by_level(levels=wanted, round_ids=rounds) if rounds else dict.fromkeys(wanted, pd.DataFrame())
+    )
     for (level, key, granularity, period), metrics in figures.items():
         if granularity == Granularity.DAY or level not in pulse:
             continue

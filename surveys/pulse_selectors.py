@@ -29,7 +29,7 @@ import functools
 import hashlib
 import itertools
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -497,36 +497,58 @@ def group_pulse_metrics(*, level: str, round_ids: Iterable[int] | None = None) -
     Columns: round_id, window_start, window_end, ``key`` (team or site code, or "centre"),
     respondents, the §9 pulse figures and ``suppressed``. The same guard as the pages decides.
     """
-    if level not in ("team", "site", "centre"):
-        raise ValueError(f"level must be team, site or centre, not {level!r}")
+    return pulse_metrics_by_level(levels={level: None}, round_ids=round_ids)[level]
+
+
+def pulse_metrics_by_level(
+    *, levels: Mapping[str, Collection[str] | None], round_ids: Iterable[int] | None = None
+) -> dict[str, pd.DataFrame]:
+    """``group_pulse_metrics`` for several levels from one read, each for the given keys only (None: all).
+
+    Every round's anonymity guards are built from all its respondents, whatever the keys asked:
+    a team's figures and whether they are shown are the same as in a run over every team.
+    """
+    for level in levels:
+        if level not in ("team", "site", "centre"):
+            raise ValueError(f"level must be team, site or centre, not {level!r}")
+    round_ids = None if round_ids is None else list(round_ids)
     frames = pulse_answer_frame(round_ids=round_ids)
     invited = invited_frame(round_ids=round_ids)
     k = scoring.anonymity_k(settings.ANONYMITY_K)
-    by = [] if level == "centre" else [level]
-    parts = []
+    parts: dict[str, list[pd.DataFrame]] = {level: [] for level in levels}
     for round_id in sorted(set(frames["round_id"])):
         guards = _round_guards(frames, invited, round_id=round_id, k=k)
         round_invited = invited.loc[invited["round_id"].eq(round_id)]
-        metrics = scoring.pulse_metrics(guards.frame, by=by, invited=round_invited)
-        if level == "centre":
-            metrics = metrics.assign(centre="centre")
-
-        def cut_of(row, g=guards):
-            return g.main.cut() if level == "centre" else g.main.cut(**{level: row[level]})
-
-        metrics = anonymised(metrics, guards=guards, cut_of=cut_of, figures=FIGURE_MEASURES)
         window = guards.frame[["window_start", "window_end"]].iloc[0]
-        metrics = metrics.assign(
-            round_id=round_id, window_start=window["window_start"], window_end=window["window_end"]
+        for level, keys in levels.items():
+            frame, level_invited = guards.frame, round_invited
+            if keys is not None and level != "centre":
+                # §5 figures are per group: the other groups' answers change none of these.
+                frame = frame.loc[frame[level].isin(list(keys))]
+                level_invited = level_invited.loc[level_invited[level].isin(list(keys))]
+            by = [] if level == "centre" else [level]
+            metrics = scoring.pulse_metrics(frame, by=by, invited=level_invited)
+            if level == "centre":
+                metrics = metrics.assign(centre="centre")
+
+            def cut_of(row, g=guards, level=level):
+                return g.main.cut() if level == "centre" else g.main.cut(**{level: row[level]})
+
+            metrics = anonymised(metrics, guards=guards, cut_of=cut_of, figures=FIGURE_MEASURES)
+            metrics = metrics.assign(
+                round_id=round_id, window_start=window["window_start"], window_end=window["window_end"]
+            )
+            if level == "team":
+                metrics = metrics.assign(site=metrics["team"].map(guards.team_sites))
+            parts[level].append(metrics.assign(key=metrics[level]))
+    result = {}
+    for level in levels:
+        columns = ["round_id", "window_start", "window_end", *(["team", "site"] if level == "team" else []), "key"]
+        columns += ["respondents", *HEADLINE_FIGURES, "suppressed"]
+        result[level] = (
+            pd.concat(parts[level], ignore_index=True)[columns] if parts[level] else pd.DataFrame(columns=columns)
         )
-        if level == "team":
-            metrics = metrics.assign(site=metrics["team"].map(guards.team_sites))
-        parts.append(metrics.assign(key=metrics[level]))
-    columns = ["round_id", "window_start", "window_end", *(["team", "site"] if level == "team" else []), "key"]
-    columns += ["respondents", *HEADLINE_FIGURES, "suppressed"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
+    return result
 
 
 def round_participation(rounds: Sequence[PulseRound]) -> dict[int, dict[str, Any]]:

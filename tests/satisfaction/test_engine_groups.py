@@ -110,7 +110,8 @@ def _one_level_at_a_time(answers: pd.DataFrame, invitations: pd.DataFrame, scope
 
 def _grouped(answers: pd.DataFrame, invitations: pd.DataFrame, scope: dict | None) -> dict:
     groups = services.ChunkGroups(scope=scope, month=MONTH, tz=TZ)
-    return services._customer_figures(answers, invitations, groups=groups)
+    responses = scoring.response_table(answers, weights=services.survey_weights())
+    return services._customer_figures(responses, invitations, groups=groups)
 
 
 @pytest.fixture(autouse=True)
