@@ -318,8 +318,13 @@ class ChunkGroups:
         week = days - (days + 3) % 7
         month = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
         offsets = []
-        for start in (days, week, month):
-            offsets.append(np.where((start >= first) & (start < following), start - first, -1))
+        for granularity, start in zip(GRANULARITIES, (days, week, month), strict=True):
+            offset = np.where((start >= first) & (start < following), start - first, -1)
+            if self.periods is not None:
+                # Only the periods this computation replaces: an incremental run groups one day, not 31.
+                kept = [(s - self.month).days for g, s in self.periods if g == granularity]
+                offset = np.where(np.isin(offset, kept), offset, -1)
+            offsets.append(offset)
         return offsets
 
     def decode(self, codes: np.ndarray) -> list[tuple[str, str, str, dt.date]]:
