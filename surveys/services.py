@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import Agent, Site, Team, User
 from agents.staff_import import RowError, decode_upload
-from satisfaction import sentiment
+from satisfaction import pagecache, sentiment
 from satisfaction import services as scoring_services
 from satisfaction.exceptions import NotFound, ValidationFailed
 from satisfaction.models import CENTRE_KEY, DirtyChunk
@@ -196,6 +196,8 @@ def classify_pending_comments(*, limit: int = COMMENT_BATCH_SIZE) -> int:
         Answer.objects.bulk_update(pending, ["sentiment"], batch_size=ANSWER_BATCH_SIZE)
         mark_responses_stale([a.response for a in pending if a.sentiment == Answer.Sentiment.NEGATIVE])
         transaction.on_commit(schedule_recompute)
+        # The comment lists show the marks: kept dashboards are dropped now, not at the next scoring run.
+        pagecache.bump()
     return len(pending)
 
 
@@ -213,6 +215,7 @@ def correct_comment_sentiment(*, answer_id: int, sentiment_label: str, user: Use
         answer.save(update_fields=["sentiment", "sentiment_corrected_by"])
         mark_responses_stale([answer.response])
         transaction.on_commit(schedule_recompute)
+        pagecache.bump()  # the supervisor who corrected it sees the correction on the next page
     return answer
 
 

@@ -182,3 +182,21 @@ def test_nothing_is_kept_in_a_process_local_cache(client, centre, settings):
     url = reverse("dashboards:customer")
     assert _snapshot_queries(client, url) > 0
     assert _snapshot_queries(client, url) > 0
+
+
+def test_a_corrected_comment_mark_shows_on_the_kept_page_at_once(client, centre):
+    from surveys.services import correct_comment_sentiment
+
+    client.force_login(centre.users["admin"])
+    url = reverse("dashboards:customer") + "?team=team-a"
+
+    def comment_row() -> str:
+        body = _main(client, url)
+        row = body[body.index("Lovely agent") :]
+        return row[: row.index("</tr>")]
+
+    assert 'data-key="sentiment">Positive<' in comment_row()
+    answer = Answer.objects.get(item="comment", text="Lovely agent")
+    correct_comment_sentiment(answer_id=answer.pk, sentiment_label="negative", user=centre.users["admin"])
+    # No scoring run has happened yet (its task waits for the commit): the page shows the correction anyway.
+    assert 'data-key="sentiment">Negative<' in comment_row()
