@@ -63,9 +63,3 @@ def file_response(content: bytes, content_type: str, *, filename: str) -> HttpRe
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def table_response(table: Table, *, fmt: str, filename: str) -> HttpResponse:
-    """The table as a CSV or an Excel download named ``filename.fmt``."""
-    content, content_type = table_file(table, fmt=fmt)
-    return file_response(content, content_type, filename=f"{filename}.{fmt}")

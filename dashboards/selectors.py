@@ -27,6 +27,7 @@ from satisfaction.exceptions import NotFound
 from satisfaction.loading import SCORED_ITEMS
 from satisfaction.models import CENTRE_KEY, Granularity, Level, ScoreSnapshot
 from satisfaction.selectors import balance_link, balance_rows, score_snapshots
+from satisfaction.services import next_month
 from surveys import pulse_selectors
 from surveys.models import Answer, Contact, Response
 
@@ -510,16 +511,32 @@ def customer_dashboard(user: User, filters: DashboardFilters) -> CustomerDashboa
     )
 
 
-COMMENT_COLUMNS = [
+# The first columns of the lists with a row per response (comments, hidden dissatisfaction).
+RESPONSE_COLUMNS = [
     Column("contact", _("Contact"), TEXT),
     Column("answered_at", _("Answered"), DATE),
     Column("channel", _("Channel"), TEXT),
     Column("agent", _("Agent"), TEXT),
     Column("csat", "CSAT", SCORE),
+]
+COMMENT_COLUMNS = [
+    *RESPONSE_COLUMNS,
     Column("comment", _("Comment"), TEXT),
     Column("sentiment", _("Sentiment"), TEXT),
     Column("sentiment_corrected", _("Mark corrected by a person"), TEXT),
 ]
+
+
+def _response_cells(response: Response, *, csat: float | None) -> dict[str, Any]:
+    """The ``RESPONSE_COLUMNS`` cells of a response (its contact and agent read with it), linked to its contact."""
+    return {
+        "contact": response.contact.external_id,
+        "answered_at": response.answered_at,
+        "channel": response.get_channel_display(),
+        "agent": response.agent.name,
+        "csat": csat,
+        "_url": reverse("dashboards:contact", args=[response.contact.external_id]),
+    }
 
 
 def _comments(
@@ -554,15 +571,10 @@ def _comments(
     )
     rows = [
         {
-            "contact": c.response.contact.external_id,
-            "answered_at": c.response.answered_at,
-            "channel": c.response.get_channel_display(),
-            "agent": c.response.agent.name,
-            "csat": c.csat,
+            **_response_cells(c.response, csat=c.csat),
             "comment": c.text,
             "sentiment": c.get_sentiment_display(),
             "sentiment_corrected": _("yes") if c.sentiment_corrected_by_id else "",
-            "_url": reverse("dashboards:contact", args=[c.response.contact.external_id]),
         }
         for c in shown
     ]
@@ -571,11 +583,7 @@ def _comments(
 
 
 HIDDEN_COLUMNS = [
-    Column("contact", _("Contact"), TEXT),
-    Column("answered_at", _("Answered"), DATE),
-    Column("channel", _("Channel"), TEXT),
-    Column("agent", _("Agent"), TEXT),
-    Column("csat", "CSAT", SCORE),
+    *RESPONSE_COLUMNS,
     Column("worst_dimension", _("Worst dimension"), TEXT),
     Column("worst_gap", _("Worst gap"), PERCENT),
     Column("comment", _("Comment"), TEXT),
@@ -598,10 +606,7 @@ def hidden_count(figures: dict[str, Any]) -> int | None:
 def _period_bounds(period: dt.date, granularity: str) -> tuple[dt.datetime, dt.datetime]:
     """One period (a week from its Monday, or a month) as an aware window in the centre's time zone."""
     tz = timezone.get_current_timezone()
-    if granularity == Granularity.WEEK:
-        after = period + dt.timedelta(days=7)
-    else:
-        after = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = period + dt.timedelta(days=7) if granularity == Granularity.WEEK else next_month(period)
     return dt.datetime.combine(period, dt.time.min, tzinfo=tz), dt.datetime.combine(after, dt.time.min, tzinfo=tz)
 
 
@@ -700,16 +705,11 @@ def _confirmed_hidden(responses: list[Response]) -> list[dict[str, Any]]:
         text, sentiment = comments.get(response.pk, ("", ""))
         rows.append(
             {
-                "contact": response.contact.external_id,
-                "answered_at": response.answered_at,
-                "channel": response.get_channel_display(),
-                "agent": response.agent.name,
-                "csat": float(found[scoring.ITEM_CSAT]),
+                **_response_cells(response, csat=float(found[scoring.ITEM_CSAT])),
                 "worst_dimension": worst or "",
                 "worst_gap": float(gaps[worst]) if worst else None,
                 "comment": text,
                 "sentiment": sentiments.get(sentiment, ""),
-                "_url": reverse("dashboards:contact", args=[response.contact.external_id]),
             }
         )
     return rows

@@ -91,19 +91,16 @@ def load_answers_and_cuts(
     team_ids=(),
     agent_ids=(),
     items: tuple[str, ...] = SCORED_ITEMS,
-    cuts: bool = True,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Answers of ``items`` answered in [start, end), optionally of one site's responses, teams or
-    agents; with ``cuts``, also each response's channel and contact queue (the dashboards' cuts:
-    ``response_id``, ``channel``, ``queue``), from the same read of the responses.
+    agents, and each response's channel and contact queue (the dashboards' cuts: ``response_id``,
+    ``channel``, ``queue``) from the same read of the responses.
 
     The response's columns (agent, team, site, time, exclusion) are read once per response, not
     once per answer, and joined on here: the answers, by far the most rows, carry five columns.
     """
     scope, scope_params = _scope_sql(("r.site_id", "r.team_id", "r.agent_id"), site_id, team_ids, agent_ids)
     where = f"r.answered_at >= %s AND r.answered_at < %s{scope}"
-    cut_columns = ", r.channel, c.queue" if cuts else ""
-    cut_join = "JOIN surveys_contact c ON c.id = r.contact_id" if cuts else ""
     # Responses first: an answer of a response stored after this read waits for the next run.
     responses = read_frame(
         f"""
@@ -112,11 +109,11 @@ def load_answers_and_cuts(
                -- (IN, not a correlated EXISTS, so PostgreSQL hashes the upheld contacts once.)
                r.contact_id IN (SELECT g.contact_id FROM agents_grievance g WHERE g.status = 'upheld')
                    AS excluded_for_agent,
-               {_epoch("r.answered_at")} AS answered_epoch{cut_columns}
-        FROM surveys_response r {cut_join} WHERE {where}
+               {_epoch("r.answered_at")} AS answered_epoch, r.channel, c.queue
+        FROM surveys_response r JOIN surveys_contact c ON c.id = r.contact_id WHERE {where}
         """,
         [start, end, *scope_params],
-        dtypes={**RESPONSE_DTYPES, **(CUT_DTYPES if cuts else {})},
+        dtypes={**RESPONSE_DTYPES, **CUT_DTYPES},
     )
     answers = read_frame(
         f"""
@@ -128,7 +125,7 @@ def load_answers_and_cuts(
         [start, end, *scope_params, *items],
         dtypes=ANSWER_DTYPES,
     )
-    response_cuts = responses[list(CUT_DTYPES)].copy() if cuts else None
+    response_cuts = responses[list(CUT_DTYPES)].copy()
     responses = responses.sort_values("response_id", kind="stable", ignore_index=True)
     ids = responses["response_id"].to_numpy()
     position = np.minimum(np.searchsorted(ids, answers["response_id"].to_numpy()), max(len(ids) - 1, 0))

@@ -25,11 +25,13 @@ from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from redis.exceptions import RedisError
+
+from satisfaction.rediscache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +61,13 @@ WATCHED_APPS = ("agents", "surveys", "satisfaction")
 
 
 def _bump_now() -> None:
+    found = redis_client(GENERATION_KEY)
+    if found is None:
+        return  # nothing is kept without Redis
+    client, key = found
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no counter yet (first write, or the cache was emptied)
-            cache.set(GENERATION_KEY, 1, timeout=None)
-    except Exception:  # noqa: BLE001  (the write it follows has committed; entries expire anyway)
+        client.incr(key)  # one round trip; a missing counter (first write, emptied cache) starts at 1
+    except RedisError:  # the write it follows has committed; entries expire anyway
         logger.warning("dashboard cache generation not raised: cache unreachable")
 
 
@@ -72,7 +75,7 @@ def bump() -> None:
     """Mark every kept page out of date: now, and again once the current transaction commits.
 
     The second raise matters: a page built between the first and the commit read the old rows
-    and was kept under the new generation. Outside a transaction both happen at once.
+    and was kept under the new generation. Outside a transaction the first is all there is.
     """
     _bump_now()
     if transaction.get_connection().in_atomic_block:
@@ -91,7 +94,7 @@ def cached(parts: Iterable[object], build: Callable[[], T]) -> T:
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
     # A process's own memory (the demo's cache) would miss the other processes' writes.
-    if not seconds or not isinstance(caches["default"], RedisCache):
+    if not seconds or redis_client(GENERATION_KEY) is None:
         return build()
     key = _entry_key(parts)
     try:
