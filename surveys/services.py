@@ -13,6 +13,7 @@ from satisfaction import pagecache, sentiment
 from satisfaction import services as scoring_services
 from satisfaction.exceptions import NotFound, ValidationFailed
 from satisfaction.models import CENTRE_KEY, DirtyChunk
+from satisfaction.querycache import PreparedStatement
 from satisfaction.tasks import schedule_debounced, schedule_recompute
 from surveys.answer_import import ResponseRows, parse_answers_csv
 from surveys.models import DEFAULT_DIMENSIONS, Answer, Contact, Item, Response, Survey, SurveyDimension
@@ -131,6 +132,7 @@ def _write_responses(rows: list[ResponseRows]) -> tuple[AnswerImportResult, list
                 agent=contact.agent,
                 team_id=contact.team_id,
                 site_id=contact.site_id,
+                queue=contact.queue,
             )
             new_responses.append(response)
             existing[contact.id] = response
@@ -234,39 +236,57 @@ def mark_responses_stale(responses: list[Response]) -> None:
     scoring_services.mark_dirty(chunks=scoring_services.chunks_for_answers(sites_and_times=touched))
 
 
+def _mark_response_sql(slots: list[str], months: str) -> str:
+    """The INSERT of one response's stale marks. ``slots`` are the SQL placeholders of its local day,
+    the time of marking, its site, team and agent ids and the centre key; ``months`` is the FROM
+    item naming its months (column ``month``). The site codes are read by the insert itself."""
+    day, marked_at, site_id, team_id, agent_id, centre = slots
+    site, team, agent = Site._meta.db_table, Team._meta.db_table, Agent._meta.db_table
+    codes = (
+        f"SELECT s.code FROM {site} s WHERE s.id = {site_id}"
+        f" UNION SELECT s.code FROM {team} t JOIN {site} s ON s.id = t.site_id WHERE t.id = {team_id}"
+        f" UNION SELECT s.code FROM {agent} a JOIN {team} t ON t.id = a.team_id"
+        f" JOIN {site} s ON s.id = t.site_id WHERE a.id = {agent_id}"
+        f" UNION SELECT {centre}"
+    )
+    return (
+        f"INSERT INTO {DirtyChunk._meta.db_table} (site, month, day, marked_at)"
+        f" SELECT codes.code, months.month, {day}, {marked_at} FROM ({codes}) codes CROSS JOIN {months}"
+    )
+
+
+# PostgreSQL plans this once per connection: planning its joins cost more than running them.
+_MARK_RESPONSE = PreparedStatement(
+    "satisfaction_mark_response",
+    _mark_response_sql(["$1", "$2", "$3", "$4", "$5", "$6"], "unnest($7) AS months (month)"),
+    types=("date", "timestamptz", "bigint", "bigint", "bigint", "text", "date[]"),
+)
+
+
 def mark_response_stale(response: Response) -> None:
     """Mark one response's score chunks stale in a single statement (every channel, every answer).
 
     The same marks as ``mark_responses_stale``: the response's site, its team's and its agent's
     current site, and the centre, for its day's and its week's month, with its local day. The site codes are read by
-    the insert itself, so an answer pays one round trip here instead of a read and an insert.
+    the insert itself, so an answer pays one round trip here instead of a read and an insert; on
+    PostgreSQL the statement is prepared, planned once per connection.
     """
     marks = scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])
     months = sorted({month for _site, month, _day in marks})
     # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
     (day,) = {day for _site, _month, day in marks}
-    site, team, agent = Site._meta.db_table, Team._meta.db_table, Agent._meta.db_table
-    codes = (
-        f"SELECT s.code FROM {site} s WHERE s.id = %s"
-        f" UNION SELECT s.code FROM {team} t JOIN {site} s ON s.id = t.site_id WHERE t.id = %s"
-        f" UNION SELECT s.code FROM {agent} a JOIN {team} t ON t.id = a.team_id"
-        f" JOIN {site} s ON s.id = t.site_id WHERE a.id = %s"
-        " UNION SELECT %s"
-    )
-    month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
-    sql = (
-        f"INSERT INTO {DirtyChunk._meta.db_table} (site, month, day, marked_at)"
-        f" SELECT codes.code, months.month, %s, %s FROM ({codes}) codes CROSS JOIN ({month_rows}) months"
-    )
-    # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
+    ids = [response.site_id, response.team_id, response.agent_id, CENTRE_KEY]
+    if connection.vendor == "postgresql":
+        _MARK_RESPONSE.execute([day, timezone.now(), *ids, months])
+        return
     ops = connection.ops
+    month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
+    sql = _mark_response_sql(["%s"] * 6, f"({month_rows}) months")
+    # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
     params = [
         ops.adapt_datefield_value(day),
         ops.adapt_datetimefield_value(timezone.now()),
-        response.site_id,
-        response.team_id,
-        response.agent_id,
-        CENTRE_KEY,
+        *ids,
         *(ops.adapt_datefield_value(month) for month in months),
     ]
     with connection.cursor() as cursor:

@@ -4,7 +4,8 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
@@ -67,6 +68,42 @@ def test_one_statement_marks_the_same_chunks_as_the_batch_marking(site_a, site_b
     assert {month for _site, month, _day in expected} == {dt.date(2026, 3, 1), dt.date(2026, 4, 1)}
     # The answer's local day (20:00 in Shanghai): only its day's, week's and month's periods are redone.
     assert {day for _site, _month, day in expected} == {dt.date(2026, 4, 1)}
+
+
+# A real new connection: outside the test's transaction (closing inside it would end the test).
+@pytest.mark.django_db(transaction=True)
+def test_the_mark_statement_is_prepared_once_per_connection_and_again_on_a_new_one(team_a, site_a):
+    contact = ContactFactory(team=team_a, site=site_a, agent=AgentFactory(team=team_a))
+    response = Response.objects.create(
+        contact=contact,
+        survey=InvitationFactory(contact=contact).survey,
+        channel="web",
+        answered_at=dt.datetime(2026, 6, 10, 3, tzinfo=dt.UTC),
+        agent=contact.agent,
+        team=team_a,
+        site=site_a,
+    )
+    expected = [
+        ("centre", dt.date(2026, 6, 1), dt.date(2026, 6, 10)),
+        ("site-a", dt.date(2026, 6, 1), dt.date(2026, 6, 10)),
+    ]
+
+    def marked(times: int) -> list[str]:
+        DirtyChunk.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(times):
+                mark_response_stale(response)
+        assert _marks() == sorted(expected * times)
+        return [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
+
+    # A rolled-back transaction keeps the statement (PREPARE is not transactional).
+    with pytest.raises(RuntimeError), transaction.atomic():
+        mark_response_stale(response)
+        raise RuntimeError("roll back")
+    assert marked(3) == ["EXECUTE"] * 3
+    # A new connection (CONN_MAX_AGE over, or a lost one) has no prepared statements: it prepares again.
+    connection.close()
+    assert marked(2) == ["PREPARE", "EXECUTE", "EXECUTE"]
 
 
 def test_the_locked_lookups_read_what_the_orm_reads(django_assert_num_queries):
@@ -151,3 +188,31 @@ def test_nul_characters_in_webhook_fields_answer_400_and_write_nothing(client, s
     signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
     assert client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 400
     assert not WebhookDelivery.objects.exists() and not Answer.objects.exists()
+
+
+def test_a_response_carries_its_contact_queue_for_the_queue_cut():
+    invitation = InvitationFactory(channel="web", contact=ContactFactory(queue="billing"))
+    question = form_questions(invitation)[0]
+    record_answers(invitation_id=invitation.pk, values=[AnswerValue(question, 4.0)])
+    assert Response.objects.get(contact=invitation.contact).queue == "billing"
+
+
+def test_a_contact_queue_changed_in_the_admin_moves_its_response_and_marks_it_stale(rf, admin_user):
+    from django.contrib.admin import site
+
+    from surveys.admin import ContactAdmin
+
+    invitation = InvitationFactory(channel="web", contact=ContactFactory(queue="billing"))
+    record_answers(invitation_id=invitation.pk, values=[AnswerValue(form_questions(invitation)[0], 4.0)])
+    DirtyChunk.objects.all().delete()
+    contact = invitation.contact
+    contact.queue = "sales"
+    request = rf.post("/")
+    request.user = admin_user
+
+    class Form:
+        changed_data = ["queue"]
+
+    ContactAdmin(type(contact), site).save_model(request, contact, Form(), change=True)
+    assert Response.objects.get(contact=contact).queue == "sales"
+    assert {site for site, _month, _day in _marks()} == {contact.site.code, "centre"}
