@@ -203,6 +203,8 @@ def _build(answers: int, *, seed: int, jobs: int) -> None:
     with connection.cursor() as cursor:
         queues = "ARRAY[" + ",".join(f"'{q}'" for q in QUEUES) + "]"
         cursor.execute(f"UPDATE surveys_contact SET queue = ({queues})[1 + id % {len(QUEUES)}]")
+        # Each response carries its contact's queue (the generator's response ids are its contact ids).
+        cursor.execute(f"UPDATE surveys_response SET queue = ({queues})[1 + contact_id % {len(QUEUES)}]")
     print(
         f"generated {responses * score_bench.ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.0f} s"
     )

@@ -930,6 +930,7 @@ def _create_survey_data(
             agent_id=agent.model.pk,
             team_id=agent.team.model.pk,
             site_id=agent.team.model.site_id,
+            queue=call.model.queue,
         )
         responses.append(response)
         # Customers feel a team's strain about three weeks after the agents do.

@@ -94,7 +94,8 @@ def load_answers_and_cuts(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Answers of ``items`` answered in [start, end), optionally of one site's responses, teams or
     agents, and each response's channel and contact queue (the dashboards' cuts: ``response_id``,
-    ``channel``, ``queue``) from the same read of the responses.
+    ``channel``, ``queue``) from the same read of the responses (the queue is copied onto the
+    response: joining the contacts cost a scan of the whole contact table per chunk).
 
     The response's columns (agent, team, site, time, exclusion) are read once per response, not
     once per answer, and joined on here: the answers, by far the most rows, carry five columns.
@@ -109,8 +110,8 @@ def load_answers_and_cuts(
                -- (IN, not a correlated EXISTS, so PostgreSQL hashes the upheld contacts once.)
                r.contact_id IN (SELECT g.contact_id FROM agents_grievance g WHERE g.status = 'upheld')
                    AS excluded_for_agent,
-               {_epoch("r.answered_at")} AS answered_epoch, r.channel, c.queue
-        FROM surveys_response r JOIN surveys_contact c ON c.id = r.contact_id WHERE {where}
+               {_epoch("r.answered_at")} AS answered_epoch, r.channel, r.queue
+        FROM surveys_response r WHERE {where}
         """,
         [start, end, *scope_params],
         dtypes={**RESPONSE_DTYPES, **CUT_DTYPES},

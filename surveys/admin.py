@@ -18,6 +18,7 @@ from surveys.models import (
     WebhookDelivery,
 )
 from surveys.privacy import erase_phone
+from surveys.services import mark_responses_stale
 from surveys.survey_templates import QuestionSpec, note_questions_edited, revise_survey
 
 QUESTION_FIELDS = (
@@ -170,6 +171,15 @@ class ContactAdmin(admin.ModelAdmin):
             request=request,
         )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "queue" in form.changed_data:
+            # The response carries its contact's queue (the queue cut); its figures are recomputed.
+            responses = list(Response.objects.filter(contact=obj))
+            Response.objects.filter(contact=obj).update(queue=obj.queue)
+            mark_responses_stale(responses)
 
     @admin.action(description=_("Erase these customers' phone numbers everywhere (answers are kept)"))
     def erase_phone_numbers(self, request, queryset):

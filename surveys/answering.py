@@ -207,6 +207,7 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         agent_id=contact.agent_id,
         team_id=contact.team_id,
         site_id=contact.site_id,
+        queue=contact.queue,
     )
     contact.response = response  # what a later read of this invitation's answers looks at
     return response

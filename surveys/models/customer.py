@@ -434,6 +434,8 @@ class Response(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="responses")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="responses")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="responses")
+    # The contact's queue (the dashboards' queue cut); rows written with COPY get "" from the database.
+    queue = models.CharField(_("queue"), max_length=50, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-answered_at"]

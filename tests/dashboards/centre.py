@@ -165,6 +165,7 @@ def build_centre() -> Centre:
     contact_a = Contact.objects.get(external_id=f"TEAM-A-0-{last:%Y%m}-0")
     contact_b = Contact.objects.get(external_id=f"TEAM-B-0-{last:%Y%m}-0")
     Contact.objects.filter(pk=contact_a.pk).update(customer_phone=PHONE, queue="billing")
+    Response.objects.filter(contact=contact_a).update(queue="billing")  # the response carries its contact's queue
     for contact in (contact_a, contact_b):
         FollowUpCaseFactory(reason="mismatch", agent=contact.agent, contact=contact, opened_at=opened, assignee=None)
     GrievanceFactory(contact=contact_a, filed_at=opened)

@@ -12,6 +12,7 @@ from satisfaction.exceptions import ValidationFailed
 from satisfaction.models import DirtyChunk
 from surveys.models import Answer, Contact, Response
 from surveys.services import import_responses
+from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,14 @@ def test_a_response_belongs_to_the_agent_team_and_site_and_is_dated_by_its_first
     assert response.channel == "web"
     assert response.answered_at.isoformat() == "2026-03-03T01:00:00+00:00"
     assert response.contact.started_at == response.answered_at
+
+
+def test_an_imported_response_to_a_known_contact_carries_its_queue(agents):
+    # The telephony platform posted the contact (with its queue) before the survey's history came.
+    ContactFactory(external_id="C1", agent=agents[0], queue="billing")
+    import_responses(GOOD.encode())
+    queues = dict(Response.objects.values_list("contact__external_id", "queue"))
+    assert queues == {"C1": "billing", "C2": ""}
 
 
 def test_importing_marks_the_chunks_of_the_answers_and_the_centre_stale(agents):
