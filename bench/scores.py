@@ -10,6 +10,9 @@ the same rows out (COPY ... TO STDOUT into nothing), and prints peak memory.
 
 The scratch database is the one ``BENCH_DATABASE_URL`` names (``satisfaction_bench`` by default);
 ``--reuse`` keeps what an earlier run generated there (generating 10M answers takes minutes).
+``--layout`` (default ``time``) numbers responses in answer order, as live answers are stored, or
+in random time order (``random``: every month's rows spread over the whole table, the worst case
+and the layout of the figures measured before session 4).
 
 Targets: full recompute within 3x the read time; incremental under 5 s; peak memory < 4 GiB.
 Measured figures are in the README ("Benchmarks").
@@ -73,8 +76,15 @@ def organisation():
     return agents
 
 
-def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id: int, rng) -> None:
-    """COPY ``responses`` responses (8 answers each) spread over ``days`` from ``start``."""
+def generate(
+    agents, *, responses: int, start: dt.datetime, days: int, first_id: int, rng, layout: str = "time"
+) -> None:
+    """COPY ``responses`` responses (8 answers each) spread over ``days`` from ``start``.
+
+    ``layout`` "time" numbers them in the order they were answered, as live answers are stored (a
+    month's rows lie together); "random" numbers them in random time order (each month's rows
+    spread over the whole table: the worst case, the layout of the figures before session 4).
+    """
     from django.db import connection
 
     from surveys.models import Survey
@@ -86,6 +96,8 @@ def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id:
     site_ids = np.array([site_of_team[t] for t in team_ids])
     pick = rng.integers(0, len(agents), responses)
     seconds = rng.integers(0, days * 86400, responses)
+    if layout == "time":
+        seconds.sort()
     moments = [start + dt.timedelta(seconds=int(s)) for s in seconds]
     ids = np.arange(first_id, first_id + responses)
     contacts, answers_rows, response_rows = io.StringIO(), io.StringIO(), io.StringIO()
@@ -146,8 +158,8 @@ def generate(agents, *, responses: int, start: dt.datetime, days: int, first_id:
         cursor.execute("ANALYZE")
 
 
-def _reusable(responses: int) -> bool:
-    """True when the scratch database holds a previous run's ``responses`` generated responses."""
+def _reusable(responses: int, layout: str) -> bool:
+    """True when the scratch database holds a previous run's ``responses`` responses in ``layout``."""
     import psycopg2
 
     try:
@@ -156,12 +168,19 @@ def _reusable(responses: int) -> bool:
         return False
     try:
         with connection.cursor() as cursor:
+            cursor.execute("SELECT obj_description('surveys_response'::regclass, 'pg_class')")
+            if cursor.fetchone()[0] != _layout_note(layout):
+                return False
             cursor.execute("SELECT COUNT(*) FROM surveys_response WHERE id <= %s", [responses])
             return cursor.fetchone()[0] == responses
     except psycopg2.Error:
         return False
     finally:
         connection.close()
+
+
+def _layout_note(layout: str) -> str:
+    return f"bench/scores.py layout: {layout}"
 
 
 def _drop_incremental_day(responses: int) -> None:
@@ -252,6 +271,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--layout",
+        choices=("time", "random"),
+        default="time",
+        help="Response ids in answer order, as live answers are stored (time), or shuffled in time (random).",
+    )
     parser.add_argument("--workers", default="1,2", help="Celery worker counts for the dispatched full recompute.")
     parser.add_argument(
         "--reuse",
@@ -262,7 +287,7 @@ def main() -> None:
     args = parser.parse_args()
 
     responses = args.answers // ANSWERS_PER_RESPONSE
-    reuse = args.reuse and _reusable(responses)
+    reuse = args.reuse and _reusable(responses, args.layout)
     if not reuse:
         recreate_database(os.environ["DATABASE_URL"])
     import django
@@ -282,13 +307,28 @@ def main() -> None:
 
         agents = list(Agent.objects.order_by("id"))
         _drop_incremental_day(responses)
-        print(f"reusing {responses * ANSWERS_PER_RESPONSE:,} answers in {BENCH_DB}")
+        print(f"reusing {responses * ANSWERS_PER_RESPONSE:,} answers ({args.layout} layout) in {BENCH_DB}")
     else:
         call_command("migrate", verbosity=0)
         agents = organisation()
         started = time.perf_counter()
-        generate(agents, responses=responses, start=end - dt.timedelta(days=DAYS), days=DAYS, first_id=1, rng=rng)
-        print(f"generated {responses * ANSWERS_PER_RESPONSE:,} answers in {time.perf_counter() - started:.1f} s")
+        generate(
+            agents,
+            responses=responses,
+            start=end - dt.timedelta(days=DAYS),
+            days=DAYS,
+            first_id=1,
+            rng=rng,
+            layout=args.layout,
+        )
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"COMMENT ON TABLE surveys_response IS '{_layout_note(args.layout)}'")
+        print(
+            f"generated {responses * ANSWERS_PER_RESPONSE:,} answers ({args.layout} layout)"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
 
     read_s = min(_read_time() for _ in range(2))
     profiler = None
