@@ -126,12 +126,19 @@ class CpuProbe:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def read(self) -> dict[str, float]:
+    def read(self) -> dict:
         return {
             "server": _cpu_seconds(self._server_pids()),
-            "db": _cpu_seconds(self._db_pids()),
+            "db": {pid: _cpu_seconds([pid]) for pid in self._db_pids()},
             "client": time.process_time(),
         }
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds used between two reads. Backends are compared one by one: a connection opened
+        during the phase counts from its start, one closed during it (CONN_MAX_AGE) is left out."""
+        db = sum(max(cpu - before["db"].get(pid, 0.0), 0.0) for pid, cpu in after["db"].items())
+        return {"server": after["server"] - before["server"], "db": db, "client": after["client"] - before["client"]}
 
 
 class Pacer:
@@ -194,7 +201,7 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
     elapsed = time.monotonic() - began
     # Database backends are read after the phase too: a connection opened during it counts from its start.
     cpu_after = probe.read()
-    cpu_ms = {k: (cpu_after[k] - cpu_before[k]) * 1000 / max(counts["requests"], 1) for k in cpu_after}
+    cpu_ms = {k: used * 1000 / max(counts["requests"], 1) for k, used in probe.used(cpu_before, cpu_after).items()}
     latencies.sort()
     return {
         "name": name,
