@@ -75,7 +75,10 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
         "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", ""),
         "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", ""),
     }
-    return start_gunicorn(port, {**os.environ, "CONN_MAX_AGE": "60", **{k: v for k, v in overrides.items() if v}})
+    # Connections kept for the whole run (the deployment's 60 s would recycle them mid-phase), so
+    # the CPU probe sees every backend from the phase's start to its end.
+    env = {**os.environ, "CONN_MAX_AGE": "600", **{k: v for k, v in overrides.items() if v}}
+    return start_gunicorn(port, env)
 
 
 def _warm_up(base: str) -> None:
