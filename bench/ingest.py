@@ -48,6 +48,12 @@ os.environ["LOG_LEVEL"] = "WARNING"
 # refuse, so the limiter's cache round trips are still paid on every request.
 os.environ["RATE_LIMIT_SURVEY"] = "1000000/m"
 os.environ["RATE_LIMIT_HOOKS"] = "1000000/m"
+# Texts are answered by a Celery worker (surveys/sms.py's inbox): one worker process of its own
+# queue runs through the whole benchmark, as a deployment runs one beside gunicorn; nothing else
+# (the debounced score recomputes the answers ask for) is run, as before this worker existed.
+SMS_QUEUE = "bench-sms-inbox"
+os.environ["SMS_INBOX_QUEUE"] = SMS_QUEUE
+DRAIN_TIMEOUT_S = 300
 
 CLIENTS = 20
 # Under /hooks/ like the webhooks, so it passes the same middleware (the rate limiter's included).
@@ -81,6 +87,39 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
     return start_gunicorn(port, env)
 
 
+def _start_sms_worker() -> subprocess.Popen:
+    """One Celery worker process (prefork, concurrency 1) taking only the SMS inbox's queue."""
+    env = {**os.environ, "CONN_MAX_AGE": "600"}
+    command = [sys.executable, "-m", "celery", "-A", "satisfaction", "worker", "--concurrency=1"]
+    command += ["-Q", SMS_QUEUE, "-n", "bench-sms@%h", "--without-gossip", "--without-mingle", "--loglevel=WARNING"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for_worker(worker: subprocess.Popen) -> None:
+    from satisfaction.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[f"bench-sms@{os.uname().nodename}"], timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the SMS worker did not start")
+
+
+def _pending_texts() -> int:
+    from surveys.models import InboundSms
+
+    return InboundSms.objects.filter(processed_at__isnull=True).count()
+
+
+def _drain_seconds() -> float:
+    """Seconds until the worker has answered every text received (the inbox empty)."""
+    started = time.monotonic()
+    while _pending_texts():
+        if time.monotonic() - started > DRAIN_TIMEOUT_S:
+            raise RuntimeError(f"{_pending_texts()} texts still waiting after {DRAIN_TIMEOUT_S} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
 def _warm_up(base: str) -> None:
     """Every worker loads URLs, templates and a database connection before anything is timed."""
     import requests
@@ -107,14 +146,17 @@ class CpuProbe:
     """CPU used by gunicorn (master and workers), the PostgreSQL backends of the bench database and
     this load generator: on shared cores, CPU per request is steadier than throughput."""
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(self, server_pid: int, worker_pid: int) -> None:
         self.server_pid = server_pid
+        self.worker_pid = worker_pid
 
-    def _server_pids(self) -> list[int]:
-        pids = [self.server_pid]
+    @staticmethod
+    def _family(parent: int) -> list[int]:
+        """A process and its children (gunicorn's master and workers, Celery's and its pool process)."""
+        pids = [parent]
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
                     pids.append(int(stat.parent.name))
             except (OSError, IndexError, ValueError):
                 continue
@@ -131,7 +173,8 @@ class CpuProbe:
 
     def read(self) -> dict:
         return {
-            "server": _cpu_seconds(self._server_pids()),
+            "server": _cpu_seconds(self._family(self.server_pid)),
+            "worker": _cpu_seconds(self._family(self.worker_pid)),
             "db": {pid: _cpu_seconds([pid]) for pid in self._db_pids()},
             "client": time.process_time(),
         }
@@ -141,7 +184,12 @@ class CpuProbe:
         """CPU seconds used between two reads. Backends are compared one by one: a connection opened
         during the phase counts from its start, one closed during it (CONN_MAX_AGE) is left out."""
         db = sum(max(cpu - before["db"].get(pid, 0.0), 0.0) for pid, cpu in after["db"].items())
-        return {"server": after["server"] - before["server"], "db": db, "client": after["client"] - before["client"]}
+        return {
+            "server": after["server"] - before["server"],
+            "worker": after["worker"] - before["worker"],
+            "db": db,
+            "client": after["client"] - before["client"],
+        }
 
 
 class Pacer:
@@ -202,6 +250,9 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    # Texts still in the inbox are answered before the next phase starts, and their work (the
+    # worker's and PostgreSQL's) is charged to this phase: "stored answers/s" counts it in time too.
+    drain = _drain_seconds()
     # Database backends are read after the phase too: a connection opened during it counts from its start.
     cpu_after = probe.read()
     cpu_ms = {k: used * 1000 / max(counts["requests"], 1) for k, used in probe.used(cpu_before, cpu_after).items()}
@@ -210,6 +261,8 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
         "name": name,
         "rate": rate,
         "answers_per_s": counts["answers"] / elapsed,
+        "stored_per_s": counts["answers"] / (elapsed + drain),
+        "drain_s": drain,
         "requests_per_s": counts["requests"] / elapsed,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan"),
@@ -244,8 +297,10 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start_gunicorn(port)
+    worker = _start_sms_worker()
     try:
         _warm_up(base)
+        _wait_for_worker(worker)
 
         def bare(session, _job, pacer):
             started = pacer.due()
@@ -295,7 +350,7 @@ def main() -> None:
                 reply = session.post(base + "/hooks/ivr/events/bench-ivr/", data=body, headers=headers, timeout=10)
                 yield started, len(form) if attempt == 0 else 0, reply.status_code in (200, 201)
 
-        probe = CpuProbe(server.pid)
+        probe = CpuProbe(server.pid, worker.pid)
         queues = {"bare view": [None] * 10**6, **{channel: list(reversed(plan[channel])) for channel in plan}}
         senders = {"bare view": bare, "web": web, "sms": sms, "ivr": ivr}
         results = [_run_phase(name, queues[name], send, seconds, probe) for name, send in senders.items()]
@@ -308,7 +363,9 @@ def main() -> None:
             ]
     finally:
         server.terminate()
+        worker.terminate()
         server.wait(timeout=30)
+        worker.wait(timeout=30)
     from django.db.models import Count
 
     from surveys.models import Answer, SmsMessage
@@ -317,27 +374,36 @@ def main() -> None:
     print("Saturation (each client sends as soon as its last request is answered):")
     print(
         f"{'endpoint':<10} {'answers/s':>10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}"
+        f" {'drain s':>8} {'stored/s':>9} {'ratio':>6}"
     )
     for r in results:
         print(
             f"{r['name']:<10} {r['answers_per_s']:>10.0f} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} "
             f"{r['p99_ms']:>8.1f} {r['answers_per_s'] / baseline:>6.2f} {r['errors']:>6}"
+            f" {r['drain_s']:>8.2f} {r['stored_per_s']:>9.0f} {r['stored_per_s'] / baseline:>6.2f}"
         )
-    print("CPU ms per request (gunicorn / PostgreSQL / load generator), and gunicorn's per answer:")
+    print(
+        "(answers/s: acknowledged over the phase; stored/s: the same answers over the phase and the time the\n"
+        " SMS worker then took to answer the texts still waiting, 'drain s')"
+    )
+    print("CPU ms per request (gunicorn / SMS worker / PostgreSQL / load generator), and the server's per answer:")
     for r in results:
         cpu = r["cpu_ms"]
-        per_answer = cpu["server"] * r["requests_per_s"] / r["answers_per_s"] if r["answers_per_s"] else float("nan")
+        serving = cpu["server"] + cpu["worker"]
+        per_answer = serving * r["requests_per_s"] / r["answers_per_s"] if r["answers_per_s"] else float("nan")
         print(
-            f"{r['name']:<10} {cpu['server']:>6.2f} / {cpu['db']:>5.2f} / {cpu['client']:>5.2f}"
+            f"{r['name']:<10} {cpu['server']:>6.2f} / {cpu['worker']:>5.2f} / {cpu['db']:>5.2f} / {cpu['client']:>5.2f}"
             f"   per answer {per_answer:>5.2f}"
         )
     if paced:
         print(f"Paced: {args.rate:.0f} requests/s offered over {CLIENTS} clients; latency from each due time:")
-        print(f"{'endpoint':<10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  p99 < 50 ms")
+        print(
+            f"{'endpoint':<10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  p99 < 50 ms {'drain s':>8}"
+        )
         for r in paced:
             print(
                 f"{r['name']:<10} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-                f"{r['errors']:>6}  {'yes' if r['p99_ms'] < 50 else 'no'}"
+                f"{r['errors']:>6}  {'yes' if r['p99_ms'] < 50 else 'no':<11} {r['drain_s']:>8.2f}"
             )
     expected = sum(r["answers"] for r in [*results, *paced] if r["name"] != "bare view")
     stored = Answer.objects.count()
@@ -352,8 +418,9 @@ def main() -> None:
     )
     # A retried SMS must not text the customer twice: one reply per stored SMS answer.
     sms_answers = Answer.objects.filter(response__channel="sms").count()
-    replies = SmsMessage.objects.filter(direction=SmsMessage.Direction.OUTBOUND).count()
-    print(f"sms replies logged {replies} for {sms_answers} sms answers")
+    replies = SmsMessage.objects.filter(direction=SmsMessage.Direction.OUTBOUND)
+    sent = replies.exclude(provider_sid=None).count()
+    print(f"sms replies logged {replies.count()} ({sent} sent) for {sms_answers} sms answers")
 
 
 if __name__ == "__main__":

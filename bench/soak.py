@@ -106,13 +106,15 @@ def _stored() -> dict:
     from django.db.models import Count
 
     from satisfaction.models import DirtyChunk
-    from surveys.models import Answer
+    from surveys.models import Answer, InboundSms
 
     per_channel = dict(Answer.objects.values_list("response__channel").annotate(n=Count("id")).order_by())
     duplicated = (
         Answer.objects.values("response_id", "item", "dimension").annotate(n=Count("id")).filter(n__gt=1).count()
     )
-    return {"per_channel": per_channel, "duplicated": duplicated, "stale_marks": DirtyChunk.objects.count()}
+    # Texts still waiting in the SMS inbox count as unfinished work too: their answers are not stored yet.
+    waiting = DirtyChunk.objects.count() + InboundSms.objects.filter(processed_at__isnull=True).count()
+    return {"per_channel": per_channel, "duplicated": duplicated, "stale_marks": waiting}
 
 
 def _centre_responses_scored(since: dt.date) -> int:
@@ -228,7 +230,8 @@ def main() -> None:
             supervise(5)
         traffic_end = time.monotonic()
 
-        # The answers stored while Redis was down are scored by the beat's sweep, on its own.
+        # The answers stored while Redis was down (texts: kept in the inbox) are answered and scored by
+        # the beat's sweeps, on their own.
         stored = _stored()
         while stored["stale_marks"] and time.monotonic() - traffic_end < CATCH_UP_TIMEOUT_S:
             supervise(5)

@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULE = {
     "close-pulse-rounds": {"task": "surveys.pulse_tasks.close_pulse_rounds_task", "schedule": crontab(minute=40)},
     # Overdue follow-up cases go to the site's supervisors within five minutes (issue 6).
     "escalate-overdue-cases": {"task": "agents.tasks.escalate_overdue_cases_task", "schedule": 300.0},
+    # Texts received while Redis was down (each text queues its own processing otherwise; issue 4).
+    "process-sms-inbox": {"task": "surveys.tasks.process_sms_inbox_task", "schedule": 60.0},
     # Texted invitations held by quiet hours, or queued while Redis was down (issue 4).
     "send-due-invitations": {"task": "surveys.tasks.send_due_invitations_task", "schedule": 300.0},
     # Blanks customers' phone numbers older than CONTACT_RETENTION_DAYS (issue 9).
@@ -158,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Received texts may have a queue (and a worker) of their own, so that replies stay quick during a
+# full recompute; by default they share the default queue.
+SMS_INBOX_QUEUE = env("SMS_INBOX_QUEUE", default="")
+CELERY_TASK_ROUTES = {"surveys.tasks.process_sms_inbox_task": {"queue": SMS_INBOX_QUEUE}} if SMS_INBOX_QUEUE else {}
 # An unacknowledged job (its worker killed) is handed out again after ``visibility_timeout`` seconds,
 # which must outlast the longest job (issue 9). JSON; the fault tests shorten it.
 CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={"visibility_timeout": 3600})

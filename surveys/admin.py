@@ -6,6 +6,7 @@ from satisfaction.audit import AuditAction, record_audit
 from surveys.models import (
     Answer,
     Contact,
+    InboundSms,
     Integration,
     Invitation,
     OptOut,
@@ -16,6 +17,7 @@ from surveys.models import (
     SurveyDimension,
     SurveyVersion,
     WebhookDelivery,
+    mask_phone,
 )
 from surveys.privacy import erase_phone
 from surveys.services import mark_responses_stale
@@ -142,6 +144,25 @@ class SmsMessageAdmin(admin.ModelAdmin):
     list_filter = ("direction", "status")
     search_fields = ("provider_sid",)
     raw_id_fields = ("invitation",)
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(admin.ModelAdmin):
+    """Received texts: waiting for the worker, processed (number and text blanked), or set aside."""
+
+    list_display = ("received_at", "message_sid", "masked_phone", "processed_at", "attempts", "error")
+    list_filter = (("processed_at", admin.EmptyFieldListFilter), "error")
+    search_fields = ("message_sid",)
+    # The number is personal data: shown masked; a text is the customer's own words, read-only.
+    exclude = ("phone",)
+    readonly_fields = ("message_sid", "masked_phone", "body", "received_at", "processed_at", "attempts", "error")
+
+    @admin.display(description=_("phone (masked)"))
+    def masked_phone(self, obj: InboundSms) -> str:
+        return mask_phone(obj.phone) if obj.phone else ""
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Integration)

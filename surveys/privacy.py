@@ -16,7 +16,7 @@ from satisfaction import pagecache
 from satisfaction.audit import AuditAction, record_audit
 from satisfaction.exceptions import ValidationFailed
 from surveys.contact_import import normalise_phone
-from surveys.models import Answer, Contact, OptOut, SmsMessage, phone_digest
+from surveys.models import Answer, Contact, InboundSms, OptOut, SmsMessage, phone_digest
 
 ERASED_TEXT = "[erased]"
 
@@ -42,6 +42,10 @@ def erase_phone(phone: str, *, actor=None, request: HttpRequest | None = None) -
         contacts = Contact.objects.filter(customer_phone=number).update(customer_phone="")
         opt_outs = OptOut.objects.filter(phone_hash=phone_digest(number)).update(phone_hint="")
         texts = _scrub_text(Answer, "text", number) + _scrub_text(SmsMessage, "body", number)
+        # Texts of this number still in the inbox (or set aside) go unanswered: number and text blanked.
+        texts += InboundSms.objects.filter(phone=number).update(
+            phone="", body="", processed_at=timezone.now(), error="erased"
+        )
         # Kept dashboards may show the comments just scrubbed: none is served again.
         pagecache.bump()
         record_audit(
@@ -69,6 +73,8 @@ def apply_contact_retention(*, days: int | None = None, now: dt.datetime | None 
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     with transaction.atomic():
         blanked = Contact.objects.filter(started_at__lt=cutoff).exclude(customer_phone="").update(customer_phone="")
+        # Received texts are blanked once processed; one set aside keeps its number only this long.
+        InboundSms.objects.filter(received_at__lt=cutoff).exclude(phone="").update(phone="", body="")
         if blanked:
             pagecache.bump()
             record_audit(

@@ -10,7 +10,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from surveys.invitations import invitation_policy
 from surveys.models import (
     ITEM_SCALES,
     Channel,
+    InboundSms,
     Invitation,
     Item,
     OptOut,
@@ -44,6 +46,11 @@ DELIVERED_STATUSES = frozenset({"delivered", "read"})
 FAILED_STATUSES = frozenset({"failed", "undelivered"})
 # The beat sweep sends at most this many due invitations a run.
 SEND_BATCH_SIZE = 200
+# Received texts: a worker takes them within a second of the first one, this many per transaction.
+INBOX_DEBOUNCE_SECONDS = 1
+INBOX_SCHEDULED_KEY = "sms:inbox-scheduled"
+INBOX_BATCH_SIZE = 50
+INBOX_MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class SmsReply:
 
     text: str | None
     duplicate: bool = False
+    # The invitation the reply is about (an answer's or a re-ask's), for the text's log.
+    invitation: Invitation | None = None
 
 
 def public_url(path: str) -> str:
@@ -138,16 +147,174 @@ def due_invitation_ids(*, now: dt.datetime) -> list[int]:
     )
 
 
+def receive_sms(*, message_sid: str, phone: str, body: str, now: dt.datetime | None = None) -> SmsReply:
+    """The inbound webhook's part: what to answer Twilio with, at once.
+
+    STOP and HELP are answered here (an opt-out takes effect before the provider hears back).
+    Any other text is put in the inbox, one row committed before the response, and a worker
+    stores its answer and texts the next question (``process_inbox``): the webhook costs one
+    insert, and a retried delivery (same MessageSid) inserts nothing.
+    """
+    if parse_keyword(body) in (Keyword.STOP, Keyword.HELP):
+        return handle_inbound_sms(message_sid=message_sid, phone=phone, body=body, now=now)
+    sql = (
+        f"INSERT INTO {InboundSms._meta.db_table} (message_sid, phone, body, received_at, attempts, error)"
+        " VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT (message_sid) DO NOTHING RETURNING id"
+    )
+    received = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [message_sid, phone, body, received])
+            inserted = cursor.fetchone() is not None
+        if inserted:
+            transaction.on_commit(schedule_inbox)
+    return SmsReply(None, duplicate=not inserted)
+
+
+def schedule_inbox() -> None:
+    """Ask a worker to process the inbox within ``INBOX_DEBOUNCE_SECONDS``; a down broker only delays
+    it until the beat sweep (the texts are committed already)."""
+    from satisfaction.tasks import schedule_debounced
+    from surveys.tasks import process_sms_inbox_task
+
+    schedule_debounced(process_sms_inbox_task, key=INBOX_SCHEDULED_KEY, seconds=INBOX_DEBOUNCE_SECONDS)
+
+
+def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
+    """Store the answers of up to ``batch_size`` received texts and text each customer back.
+
+    Several workers may drain at once: each locks (SKIP LOCKED) the oldest texts whose number has
+    no earlier text still waiting, so one customer's texts are answered in the order they came.
+    The batch is one transaction; the replies are sent after its commit (a text is never sent for
+    an answer that was rolled back). When a text fails, the batch is rolled back and its texts are
+    taken one at a time, so only the failing one is retried, and set aside after
+    ``INBOX_MAX_ATTEMPTS``. Returns how many texts were processed or set aside.
+    """
+    try:
+        with transaction.atomic():
+            rows = _next_inbound(batch_size)
+            replies = [_process_inbound(row) for row in rows]
+            _mark_processed([row.pk for row in rows])
+    except DatabaseError:
+        raise
+    except Exception:  # noqa: BLE001 - one bad text must not hold up the others
+        return _process_one_by_one(batch_size)
+    _send_replies([reply for reply in replies if reply is not None])
+    return len(rows)
+
+
+def _process_one_by_one(limit: int) -> int:
+    done = 0
+    while done < limit:
+        pk = None
+        try:
+            with transaction.atomic():
+                rows = _next_inbound(1)
+                if not rows:
+                    break
+                pk = rows[0].pk
+                reply = _process_inbound(rows[0])
+                _mark_processed([pk])
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            if pk is None:
+                raise
+            # Tried again at once (it is still the oldest) until it is set aside.
+            done += _record_failure(pk, exc)
+            continue
+        if reply is not None:
+            _send_replies([reply])
+        done += 1
+    return done
+
+
+def _next_inbound(limit: int) -> list[InboundSms]:
+    earlier = InboundSms.objects.filter(phone=OuterRef("phone"), processed_at__isnull=True, pk__lt=OuterRef("pk"))
+    return list(
+        InboundSms.objects.select_for_update(skip_locked=True)
+        .filter(processed_at__isnull=True)
+        .exclude(Exists(earlier))
+        .order_by("pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class _PendingReply:
+    message_id: int
+    phone: str
+    body: str
+
+
+def _process_inbound(row: InboundSms) -> _PendingReply | None:
+    """The text's answer stored (in the caller's transaction) and its reply logged, to send after the commit."""
+    reply = handle_inbound_sms(message_sid=row.message_sid, phone=row.phone, body=row.body, now=row.received_at)
+    # An invitation that ended since the text came in (expired, or its number opted out) keeps the
+    # answer and sends nothing more.
+    if not reply.text or (reply.invitation is not None and reply.invitation.expires_at <= timezone.now()):
+        return None
+    message = SmsMessage.objects.create(
+        invitation=reply.invitation,
+        direction=SmsMessage.Direction.OUTBOUND,
+        body=reply.text,
+        segments=sms_segments(reply.text),
+        status="sending",
+    )
+    return _PendingReply(message.pk, row.phone, reply.text)
+
+
+def _mark_processed(pks: list[int]) -> None:
+    """The texts are done: their number and text are blanked (the answers are stored)."""
+    if pks:
+        InboundSms.objects.filter(pk__in=pks).update(phone="", body="", processed_at=timezone.now())
+
+
+def _send_replies(replies: list[_PendingReply]) -> None:
+    backend = get_backend()
+    callback = public_url(reverse("sms-twilio-status"))
+    for reply in replies:
+        try:
+            sent = backend.send(to=reply.phone, body=reply.body, status_callback=callback)
+        except Exception as exc:  # noqa: BLE001 - a refusal or the provider unreachable: the other replies still go out
+            # A backend's SmsSendError names no number; of anything else (a network error's text can
+            # quote the request) only the class is logged.
+            reason = str(exc) if isinstance(exc, SmsSendError) else type(exc).__name__
+            logger.warning("Reply %s: SMS not sent (%s)", reply.message_id, reason)
+            SmsMessage.objects.filter(pk=reply.message_id).update(status="failed", updated_at=timezone.now())
+            continue
+        SmsMessage.objects.filter(pk=reply.message_id).update(
+            provider_sid=sent.sid, status=sent.status, updated_at=timezone.now()
+        )
+
+
+def _record_failure(pk: int, exc: Exception) -> bool:
+    """One more failed attempt at a text; after ``INBOX_MAX_ATTEMPTS`` it is set aside for a person (True)."""
+    with transaction.atomic():
+        row = InboundSms.objects.select_for_update().get(pk=pk)
+        row.attempts += 1
+        # The exception's class only: its message could quote the number or the text.
+        row.error = type(exc).__name__[:200]
+        if row.attempts >= INBOX_MAX_ATTEMPTS:
+            row.processed_at = timezone.now()
+            logger.error("Received text %s set aside after %s attempts (%s)", row.message_sid, row.attempts, row.error)
+        row.save(update_fields=["attempts", "error", "processed_at"])
+    return row.processed_at is not None
+
+
 def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datetime | None = None) -> SmsReply:
-    """A customer's text: opt-out and help keywords, or the answer to the open question."""
+    """A customer's text: opt-out and help keywords, or the answer to the open question.
+
+    ``now`` is when the text was received: the invitation open then is the one answered. Returns
+    the reply with the invitation it is about; the caller sends it (TwiML or the SMS backend).
+    """
     now = now or timezone.now()
     delivery = Delivery(PROVIDER_TWILIO_SMS, message_sid, "sms-inbound")
     keyword = parse_keyword(body)
     if keyword == Keyword.STOP:
         return _opt_out(phone=phone, delivery=delivery, now=now, keyword=body.strip()[:32])
-    # One transaction: the invitation found and locked in one statement, the answer stored under the
-    # lock, and the reply logged before the single commit.
-    with transaction.atomic():
+    # One transaction (or the inbox batch's): the invitation found and locked in one statement, the
+    # answer stored under the lock, and the reply logged before the commit.
+    with transaction.atomic(savepoint=False):
         invitation = locked_sms_invitation(phone, now=now)
         language = invitation.language if invitation else settings.LANGUAGE_CODE
         if keyword == Keyword.HELP:
@@ -182,8 +349,7 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
                 reply = _("Thank you for your answers!")
             else:
                 reply = question_text(recorded.next_question, language=invitation.language)
-        _log_outbound(invitation, reply)
-    return SmsReply(reply)
+    return SmsReply(reply, invitation=invitation)
 
 
 def _parse_reply(question: Question, body: str) -> tuple[float | None, str] | None:
@@ -213,8 +379,7 @@ def _reask(*, invitation: Invitation, question: Question, delivery: Delivery) ->
         reply = _("Sorry, we did not understand. %(question)s") % {
             "question": question_text(question, language=invitation.language)
         }
-    _log_outbound(invitation, reply)
-    return SmsReply(reply)
+    return SmsReply(reply, invitation=invitation)
 
 
 def _opt_out(*, phone: str, delivery: Delivery, now: dt.datetime, keyword: str) -> SmsReply:
@@ -237,16 +402,6 @@ def _opt_out(*, phone: str, delivery: Delivery, now: dt.datetime, keyword: str) 
         )
     with translation.override(language):
         return SmsReply(_("You have been unsubscribed and will receive no more surveys."))
-
-
-def _log_outbound(invitation: Invitation, body: str) -> None:
-    SmsMessage.objects.create(
-        invitation=invitation,
-        direction=SmsMessage.Direction.OUTBOUND,
-        body=body,
-        segments=sms_segments(body),
-        status="replied",
-    )
 
 
 def record_sms_status(*, message_sid: str, status: str, error_code: str = "", now: dt.datetime | None = None) -> bool:

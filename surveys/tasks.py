@@ -21,6 +21,15 @@ def send_invitation_task(invitation_id: int) -> bool:
     return sms.send_invitation(invitation_id)
 
 
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
+def process_sms_inbox_task() -> int:
+    """Answer the texts customers sent (queued after each text, debounced; also swept by beat)."""
+    done = 0
+    while batch := sms.process_inbox():
+        done += batch
+    return done
+
+
 @shared_task
 def send_due_invitations_task() -> int:
     """Send texted invitations whose quiet hours are over or that were queued while Redis was down."""

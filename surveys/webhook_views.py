@@ -26,6 +26,9 @@ SIGNATURE_HEADER = "X-Signature-SHA256"
 # Twilio's <Say> voices by our language codes.
 VOICE_LANGUAGES = {"zh-hans": "cmn-CN", "en": "en-US"}
 GATHER_TIMEOUT_SECONDS = 6
+EMPTY_TWIML = str(MessagingResponse())
+# Twilio's message ids are 34 characters and its texts at most 1,600; anything longer is not Twilio's.
+SID_MAX_LENGTH, PHONE_MAX_LENGTH, BODY_MAX_LENGTH = 64, 32, 5000
 
 
 def _twilio_verified(request: HttpRequest) -> bool:
@@ -53,13 +56,19 @@ def sms_twilio_inbound(request: HttpRequest) -> HttpResponse:
     sid, phone, body = request.POST.get("MessageSid", ""), request.POST.get("From", ""), request.POST.get("Body")
     if not sid or not phone or body is None:
         return _bad_request("MessageSid, From and Body are required")
+    if len(sid) > SID_MAX_LENGTH or len(phone) > PHONE_MAX_LENGTH or len(body) > BODY_MAX_LENGTH:
+        return _bad_request(
+            f"MessageSid takes at most {SID_MAX_LENGTH} characters, From {PHONE_MAX_LENGTH}, Body {BODY_MAX_LENGTH}"
+        )
     try:
-        reply = sms.handle_inbound_sms(message_sid=sid, phone=phone, body=body)
+        reply = sms.receive_sms(message_sid=sid, phone=phone, body=body)
     except Conflict:
         reply = sms.SmsReply(None)
+    if not reply.text:
+        # An answer: a worker texts the next question (sms.process_inbox).
+        return HttpResponse(EMPTY_TWIML, content_type=TWIML)
     twiml = MessagingResponse()
-    if reply.text:
-        twiml.message(reply.text)
+    twiml.message(reply.text)
     return HttpResponse(str(twiml), content_type=TWIML)
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Answer",
     "Channel",
     "Contact",
+    "InboundSms",
     "Integration",
     "Invitation",
     "Item",
@@ -396,6 +397,38 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction}:{self.provider_sid or self.pk}"
+
+
+class InboundSms(models.Model):
+    """A customer's text as the webhook received it, kept until a worker has stored its answer.
+
+    The webhook only inserts this row (the unique message id makes a retried delivery write
+    nothing) and answers Twilio at once; ``sms.process_inbox`` then stores the answer and texts the
+    next question, oldest text first per number. The number and the text are blanked once the
+    text is processed: the number stays on the contact, the answer in the answers. A text that
+    keeps failing is set aside with its error after a few attempts, number and text kept.
+    """
+
+    message_sid = models.CharField(_("provider message id"), max_length=64, unique=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("received text")
+        verbose_name_plural = _("received texts")
+        indexes = [
+            # The worker's queue: texts not yet processed, by number and arrival.
+            models.Index(
+                fields=["phone", "id"], name="surveys_inboundsms_pending", condition=models.Q(processed_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_sid
 
 
 class Integration(models.Model):

@@ -21,7 +21,8 @@ from satisfaction.tasks import compute_chunk_task, recompute_dirty_task
 from surveys import services as survey_services
 from surveys import sms
 from surveys.channels.signatures import hmac_signature
-from surveys.models import Answer, Response
+from surveys.models import Answer, InboundSms, Response
+from surveys.tasks import process_sms_inbox_task
 from tests.factories import ContactFactory, IntegrationFactory, InvitationFactory
 from tests.faults import RedisServer, broker_at, start_worker, stop_worker, wait_until
 
@@ -95,7 +96,9 @@ def test_every_channel_stores_answers_with_redis_stopped_and_scoring_catches_up(
         assert _web_answer(client, web) == 302
         assert _sms_answer(client) == 200
         assert _ivr_answer(client, ivr) == 201
-    assert Response.objects.count() == 3 and Answer.objects.count() == 3
+    # The web and IVR answers are stored; the text is committed to the inbox, its job never queued.
+    assert Response.objects.count() == 2 and Answer.objects.count() == 2
+    assert InboundSms.objects.filter(processed_at__isnull=True, body="4").count() == 1
     assert DirtyChunk.objects.exists() and not ScoreSnapshot.objects.exists()
 
     redis_server.start()
@@ -104,6 +107,15 @@ def test_every_channel_stores_answers_with_redis_stopped_and_scoring_catches_up(
         # What beat's "sweep-stale-scores" entry sends every minute once the broker answers again.
         sweep = django_settings.CELERY_BEAT_SCHEDULE["sweep-stale-scores"]
         assert sweep["task"] == recompute_dirty_task.name and sweep["schedule"] <= 60
+        inbox = django_settings.CELERY_BEAT_SCHEDULE["process-sms-inbox"]
+        assert inbox["task"] == process_sms_inbox_task.name and inbox["schedule"] <= 60
+        with broker_at(redis_server.url):
+            process_sms_inbox_task.delay()
+        wait_until(
+            lambda: Answer.objects.count() == 3 and not InboundSms.objects.filter(processed_at__isnull=True).exists(),
+            timeout=WAIT_S,
+            what="the text kept while Redis was down to be answered",
+        )
         with broker_at(redis_server.url):
             recompute_dirty_task.delay()
         centre = wait_until(

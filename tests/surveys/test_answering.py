@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from satisfaction.models import DirtyChunk
 from satisfaction.querycache import ReusableQuery, placeholder
+from surveys import sms
 from surveys.answering import (
     AnswerValue,
     Delivery,
@@ -166,6 +167,9 @@ def test_an_sms_answer_and_its_reply_are_committed_together(client, settings):
     params = {"MessageSid": "SM-together", "From": invitation.contact.customer_phone, "Body": "4"}
     signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
     assert client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+    # The webhook keeps the text; the worker's batch stores the answer and logs the reply in one commit.
+    assert not Answer.objects.exists()
+    assert sms.process_inbox() == 1
     assert Answer.objects.filter(response__contact=invitation.contact).count() == 1
     assert SmsMessage.objects.filter(invitation=invitation, direction="out").count() == 1
 

@@ -6,13 +6,13 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from twilio.request_validator import RequestValidator
 
 from satisfaction.models import AuditAction, AuditEvent
 from surveys import sms
-from surveys.models import Answer, Contact, OptOut, Response, phone_digest
+from surveys.models import Answer, Contact, InboundSms, OptOut, Response, phone_digest
 from surveys.privacy import apply_contact_retention, erase_phone
 from tests.factories import ContactFactory, InvitationFactory, SurveyFactory
+from tests.surveys.texting import text_in
 
 pytestmark = pytest.mark.django_db
 PHONE = "+8613812345678"
@@ -29,9 +29,8 @@ def _twilio(settings):
 
 
 def _sms(client, body: str, sid: str, phone: str = PHONE):
-    params = {"MessageSid": sid, "From": phone, "Body": body, "To": "+10000000000"}
-    signature = RequestValidator(TOKEN).compute_signature("http://testserver/hooks/sms/twilio/", params)
-    return client.post("/hooks/sms/twilio/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+    """The text through the webhook and, for an answer, the worker's reply."""
+    return text_in(client, token=TOKEN, body=body, sid=sid, phone=phone)
 
 
 def _answered_contact(phone: str = PHONE, **kwargs) -> Contact:
@@ -85,6 +84,17 @@ def test_erasure_removes_the_number_everywhere_and_keeps_the_answers(admin_user)
     assert event.actor == admin_user and PHONE not in str(event.detail)
 
 
+def test_erasure_blanks_texts_of_the_number_still_waiting_in_the_inbox():
+    sms.receive_sms(message_sid="SM-waiting", phone=PHONE, body="call me on " + PHONE)
+    sms.receive_sms(message_sid="SM-other", phone=OTHER, body="4")
+    done = erase_phone(PHONE)
+    assert done.texts == 1
+    waiting = InboundSms.objects.get(message_sid="SM-waiting")
+    assert (waiting.phone, waiting.body, waiting.error) == ("", "", "erased") and waiting.processed_at is not None
+    assert InboundSms.objects.get(message_sid="SM-other").phone == OTHER
+    assert sms.process_inbox() == 1  # only the other number's text is left to answer
+
+
 def test_the_erase_phone_command_reports_counts_only(capsys):
     _answered_contact()
     call_command("erase_phone", "+86 138-1234-5678")
@@ -113,6 +123,23 @@ def test_retention_blanks_only_numbers_older_than_the_setting(settings):
     assert old.customer_phone == "" and recent.customer_phone == OTHER
     assert Answer.objects.filter(response__contact=old).count() == 2
     assert AuditEvent.objects.filter(action=AuditAction.RETENTION_APPLIED).count() == 1
+
+
+def test_retention_blanks_a_set_aside_text_older_than_the_setting(settings):
+    settings.CONTACT_RETENTION_DAYS = 30
+    now = timezone.now()
+    for sid, days in (("SM-old", 31), ("SM-recent", 29)):
+        InboundSms.objects.create(
+            message_sid=sid,
+            phone=PHONE,
+            body="4",
+            received_at=now - dt.timedelta(days=days),
+            processed_at=now,
+            attempts=5,
+            error="RuntimeError",
+        )
+    apply_contact_retention(now=now)
+    assert dict(InboundSms.objects.values_list("message_sid", "phone")) == {"SM-old": "", "SM-recent": PHONE}
 
 
 def test_the_retention_task_is_scheduled_daily():

@@ -4,13 +4,16 @@ import logging
 
 import pytest
 import requests
+from django.db import transaction
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from surveys import sms
 from surveys.channels.sms_backends import SentMessage, SmsBackend, TwilioSmsBackend
-from surveys.models import Answer, Invitation, OptOut, SmsMessage, WebhookDelivery, phone_digest
+from surveys.models import Answer, InboundSms, Invitation, OptOut, SmsMessage, WebhookDelivery, phone_digest
+from surveys.tasks import process_sms_inbox_task
 from tests.factories import InvitationFactory
+from tests.surveys.texting import Texted, text_in
 
 pytestmark = pytest.mark.django_db
 TOKEN = "twilio-auth-token-for-tests"
@@ -33,8 +36,8 @@ def _signed_post(client, path: str, params: dict, *, signature: str | None = Non
     return client.post(path, params, **headers)
 
 
-def _reply(client, body: str, sid: str, phone: str = PHONE):
-    return _signed_post(client, INBOUND, {"MessageSid": sid, "From": phone, "Body": body, "To": "+10000000000"})
+def _reply(client, body: str, sid: str, phone: str = PHONE) -> Texted:
+    return text_in(client, token=TOKEN, body=body, sid=sid, phone=phone)
 
 
 @pytest.fixture
@@ -83,12 +86,14 @@ def test_a_signature_for_other_parameters_is_refused(client, sms_invitation):
 def test_a_conversation_stores_each_answer_and_asks_the_next_question(client, sms_invitation):
     first = _reply(client, "５分 thanks", "SM1")
     assert first.status_code == 200
-    assert "Compared with what you expected" in first.content.decode()
+    # Twilio hears back at once, with nothing to send; the worker texts the next question.
+    assert "<Message>" not in first.twiml
+    assert "Compared with what you expected" in first.texted
     _reply(client, "four", "SM2")
     last_question = _reply(client, "五", "SM3")
-    assert "resolved" in last_question.content.decode()
+    assert "resolved" in last_question.texted
     done = _reply(client, "yes", "SM4")
-    assert "Thank you for your answers" in done.content.decode()
+    assert "Thank you for your answers" in done.texted
     values = dict(Answer.objects.values_list("dimension", "value").exclude(dimension=""))
     assert values == {"convenience": 4.0, "reliability": 5.0}
     assert dict(Answer.objects.values_list("item", "value").filter(dimension="")) == {"csat": 5.0, "fcr": 1.0}
@@ -99,7 +104,7 @@ def test_a_conversation_stores_each_answer_and_asks_the_next_question(client, sm
 def test_a_low_score_brings_the_what_went_wrong_question(client, sms_invitation):
     for sid, body in enumerate(["1", "2", "2", "no"]):
         last = _reply(client, body, f"SM{sid}")
-    assert "What went wrong" in last.content.decode()
+    assert "What went wrong" in last.texted
     _reply(client, "I waited 20 minutes and nobody called back", "SM9")
     assert Answer.objects.get(item="comment").text.startswith("I waited")
 
@@ -108,18 +113,19 @@ def test_a_retried_delivery_records_nothing_twice(client, sms_invitation):
     _reply(client, "5", "SM1")
     again = _reply(client, "5", "SM1")
     assert again.status_code == 200
-    assert "<Message>" not in again.content.decode()
+    assert "<Message>" not in again.twiml and again.texted == ""
     assert Answer.objects.count() == 1
     assert WebhookDelivery.objects.filter(delivery_id="SM1").count() == 1
+    assert InboundSms.objects.filter(message_sid="SM1").count() == 1
     sms_invitation.refresh_from_db()
     assert sms_invitation.last_position == 1
 
 
 def test_nonsense_gets_one_clear_reask_then_silence(client, sms_invitation):
     reask = _reply(client, "what?", "SM1")
-    assert "Sorry, we did not understand" in reask.content.decode()
+    assert "Sorry, we did not understand" in reask.texted
     silent = _reply(client, "huh", "SM2")
-    assert "<Message>" not in silent.content.decode()
+    assert silent.texted == ""
     assert not Answer.objects.exists()
     _reply(client, "4", "SM3")
     assert Answer.objects.get(item="csat").value == 4.0
@@ -128,10 +134,11 @@ def test_nonsense_gets_one_clear_reask_then_silence(client, sms_invitation):
 @pytest.mark.parametrize("keyword", ["STOP", "unsubscribe", "退订", "TD"])
 def test_opt_out_keywords_stop_surveys_at_once_and_for_good(client, sms_invitation, keyword):
     confirmation = _reply(client, keyword, "SM1")
-    assert "unsubscribed" in confirmation.content.decode()
+    # Answered in the webhook's own response: the opt-out holds before Twilio hears back.
+    assert "unsubscribed" in confirmation.twiml
     assert OptOut.objects.filter(phone_hash=phone_digest(PHONE)).exists()
     after = _reply(client, "5", "SM2")
-    assert "<Message>" not in after.content.decode()
+    assert "<Message>" not in after.twiml and after.texted == ""
     assert not Answer.objects.exists()
     later = InvitationFactory(channel="sms", status="queued")
     assert not sms.send_invitation(later.pk)
@@ -140,12 +147,12 @@ def test_opt_out_keywords_stop_surveys_at_once_and_for_good(client, sms_invitati
 
 
 def test_help_is_answered(client, sms_invitation):
-    assert "reply with the number" in _reply(client, "HELP", "SM1").content.decode()
+    assert "reply with the number" in _reply(client, "HELP", "SM1").twiml
 
 
 def test_a_stranger_gets_no_reply_and_nothing_is_revealed(client, sms_invitation):
     response = _reply(client, "5", "SM1", phone="+8613900000000")
-    assert "<Message>" not in response.content.decode()
+    assert "<Message>" not in response.twiml and response.texted == ""
     assert not Answer.objects.exists()
 
 
@@ -225,3 +232,105 @@ def test_a_reply_over_real_http(live_server, settings):
         url, data={**params, "MessageSid": "SMlive2"}, headers={"X-Twilio-Signature": signature}, timeout=10
     )
     assert forged.status_code == 403
+
+
+def _received(sid: str, body: str, phone: str = PHONE) -> None:
+    """A text the webhook took while no worker ran: in the inbox, not processed."""
+    sms.receive_sms(message_sid=sid, phone=phone, body=body)
+
+
+def test_the_webhook_only_keeps_the_text_and_the_worker_answers_it(sms_invitation, settings):
+    _received("SM1", "4")
+    kept = InboundSms.objects.get()
+    assert (kept.phone, kept.body, kept.processed_at) == (PHONE, "4", None)
+    assert not Answer.objects.exists()
+    # Swept by beat too, for texts whose job was never queued (Redis down).
+    assert settings.CELERY_BEAT_SCHEDULE["process-sms-inbox"]["task"] == process_sms_inbox_task.name
+    assert process_sms_inbox_task.apply().get() == 1
+    assert Answer.objects.get(item="csat").value == 4.0
+    kept.refresh_from_db()
+    # Processed: the number stays on the contact only, the answer in the answers.
+    assert (kept.phone, kept.body) == ("", "") and kept.processed_at is not None
+    reply = SmsMessage.objects.filter(direction="out").order_by("-pk").first()
+    assert "Compared with what you expected" in reply.body
+    assert reply.provider_sid.startswith("CONSOLE") and reply.status == "delivered"
+
+
+def test_one_numbers_texts_are_answered_in_the_order_they_came(sms_invitation):
+    other = InvitationFactory(channel="sms", status="queued", contact__customer_phone="+8613800000002")
+    assert sms.send_invitation(other.pk)
+    _received("SM1", "5")
+    _received("SM2", "2")
+    _received("SM3", "3", phone="+8613800000002")
+    # A batch takes each number's oldest waiting text only: SM2 waits for SM1.
+    with transaction.atomic():
+        assert [row.message_sid for row in sms._next_inbound(50)] == ["SM1", "SM3"]
+    assert sms.process_inbox() == 2
+    assert sms.process_inbox() == 1
+    assert sms.process_inbox() == 0
+    csat = dict(Answer.objects.filter(item="csat").values_list("response__contact__customer_phone", "value"))
+    assert csat == {PHONE: 5.0, "+8613800000002": 3.0}
+    assert Answer.objects.get(response__contact__customer_phone=PHONE, dimension="convenience").value == 2.0
+
+
+def test_a_text_that_keeps_failing_is_set_aside_and_the_others_are_answered(sms_invitation, monkeypatch, caplog):
+    handle = sms.handle_inbound_sms
+
+    def failing(*, message_sid, **kwargs):
+        if message_sid == "SM-bad":
+            raise RuntimeError(f"cannot handle {kwargs['phone']}")
+        return handle(message_sid=message_sid, **kwargs)
+
+    monkeypatch.setattr(sms, "handle_inbound_sms", failing)
+    _received("SM-bad", "4", phone="+8613800000009")
+    _received("SM1", "4")
+    processed = 0
+    while batch := sms.process_inbox():
+        processed += batch
+    assert processed == 2
+    bad = InboundSms.objects.get(message_sid="SM-bad")
+    assert bad.attempts == sms.INBOX_MAX_ATTEMPTS and bad.processed_at is not None
+    # Kept for a person to look at; the error names the exception's class, never the number.
+    assert (bad.phone, bad.body, bad.error) == ("+8613800000009", "4", "RuntimeError")
+    assert "+8613800000009" not in caplog.text
+    assert Answer.objects.get(item="csat").value == 4.0
+
+
+def test_a_text_answered_after_the_number_opted_out_keeps_its_answer_and_texts_nothing(client, sms_invitation):
+    _received("SM1", "4")
+    outbound = SmsMessage.objects.filter(direction="out").count()
+    assert "unsubscribed" in _reply(client, "TD", "SM2").twiml
+    sms.process_inbox()
+    # Sent before the opt-out, so the answer counts; the survey has ended, so no further question.
+    assert Answer.objects.get(item="csat").value == 4.0
+    assert SmsMessage.objects.filter(direction="out").count() == outbound
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("MessageSid", "SM" + "x" * 80), ("From", "+86" + "1" * 40), ("Body", "5" * 6000)],
+)
+def test_an_oversized_field_is_refused_with_a_reason_and_nothing_kept(client, field, value):
+    params = {"MessageSid": "SM1", "From": PHONE, "Body": "5", field: value}
+    response = _signed_post(client, INBOUND, params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["message"]
+    assert not InboundSms.objects.exists()
+
+
+class UnreachableBackend(SmsBackend):
+    """A provider that cannot be reached: the client raises a network error, not SmsSendError."""
+
+    def send(self, *, to, body, status_callback=None):
+        raise ConnectionError(f"cannot reach the provider to text {to}")
+
+
+def test_a_reply_the_provider_cannot_take_is_logged_failed_and_the_answer_kept(sms_invitation, settings, caplog):
+    settings.SMS_BACKEND = "tests.surveys.test_sms_channel.UnreachableBackend"
+    _received("SM1", "4")
+    _received("SM2", "5", phone="+8613800000003")
+    assert sms.process_inbox() == 2
+    assert Answer.objects.get(item="csat").value == 4.0
+    failed = SmsMessage.objects.filter(direction="out", invitation=sms_invitation).order_by("-pk").first()
+    assert failed.status == "failed" and failed.provider_sid is None
+    assert PHONE not in caplog.text and "ConnectionError" in caplog.text
