@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -183,23 +182,23 @@ def schedule_inbox() -> None:
 def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
     """Store the answers of up to ``batch_size`` received texts and text each customer back.
 
-    Several workers may drain at once: each locks (SKIP LOCKED) the oldest texts whose number has
-    no earlier text still waiting, so one customer's texts are answered in the order they came.
-    The batch is one transaction; the replies are sent after its commit (a text is never sent for
-    an answer that was rolled back). When a text fails, the batch is rolled back and its texts are
-    taken one at a time, so only the failing one is retried, and set aside after
-    ``INBOX_MAX_ATTEMPTS``. Returns how many texts were processed or set aside.
+    Several workers may drain at once: each locks (SKIP LOCKED) the oldest waiting text of each
+    number, so one customer's texts are answered in the order they came. The batch is one
+    transaction; the replies are sent after its commit (a text is never sent for an answer that
+    was rolled back). When a text fails, the batch is rolled back and its texts are taken one at
+    a time, so only the failing one is retried, and set aside after ``INBOX_MAX_ATTEMPTS``.
+    Returns how many texts were processed or set aside.
     """
     try:
         with transaction.atomic():
             rows = _next_inbound(batch_size)
-            replies = [_process_inbound(row) for row in rows]
+            replies = _log_replies([(row, _process_inbound(row)) for row in rows])
             _mark_processed([row.pk for row in rows])
     except DatabaseError:
         raise
     except Exception:  # noqa: BLE001 - one bad text must not hold up the others
         return _process_one_by_one(batch_size)
-    _send_replies([reply for reply in replies if reply is not None])
+    _send_replies(replies)
     return len(rows)
 
 
@@ -213,7 +212,7 @@ def _process_one_by_one(limit: int) -> int:
                 if not rows:
                     break
                 pk = rows[0].pk
-                reply = _process_inbound(rows[0])
+                replies = _log_replies([(rows[0], _process_inbound(rows[0]))])
                 _mark_processed([pk])
         except DatabaseError:
             raise
@@ -223,44 +222,67 @@ def _process_one_by_one(limit: int) -> int:
             # Tried again at once (it is still the oldest) until it is set aside.
             done += _record_failure(pk, exc)
             continue
-        if reply is not None:
-            _send_replies([reply])
+        _send_replies(replies)
         done += 1
     return done
 
 
+# The oldest waiting text of each number, oldest first; a number whose oldest text another worker
+# holds (locked) has none taken here, so its later texts wait for that one.
+_NEXT_INBOUND_SQL = (
+    f"SELECT * FROM {InboundSms._meta.db_table} WHERE id IN ("
+    f" SELECT DISTINCT ON (phone) id FROM {InboundSms._meta.db_table}"
+    " WHERE processed_at IS NULL ORDER BY phone, id"
+    ") ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+
+
 def _next_inbound(limit: int) -> list[InboundSms]:
-    earlier = InboundSms.objects.filter(phone=OuterRef("phone"), processed_at__isnull=True, pk__lt=OuterRef("pk"))
-    return list(
-        InboundSms.objects.select_for_update(skip_locked=True)
-        .filter(processed_at__isnull=True)
-        .exclude(Exists(earlier))
-        .order_by("pk")[:limit]
-    )
+    if connection.vendor == "postgresql":
+        return list(InboundSms.objects.raw(_NEXT_INBOUND_SQL, [limit]))
+    # Elsewhere (the demo's SQLite: one process, tasks in-process) nothing is taken concurrently.
+    rows, numbers = [], set()
+    for row in InboundSms.objects.filter(processed_at__isnull=True).order_by("pk"):
+        if row.phone not in numbers:
+            numbers.add(row.phone)
+            rows.append(row)
+    return rows[:limit]
 
 
 @dataclass(frozen=True)
 class _PendingReply:
-    message_id: int
+    message: SmsMessage
     phone: str
-    body: str
 
 
-def _process_inbound(row: InboundSms) -> _PendingReply | None:
-    """The text's answer stored (in the caller's transaction) and its reply logged, to send after the commit."""
+def _process_inbound(row: InboundSms) -> SmsReply | None:
+    """The text's answer stored, in the caller's transaction; the reply to send, if any."""
     reply = handle_inbound_sms(message_sid=row.message_sid, phone=row.phone, body=row.body, now=row.received_at)
     # An invitation that ended since the text came in (expired, or its number opted out) keeps the
     # answer and sends nothing more.
     if not reply.text or (reply.invitation is not None and reply.invitation.expires_at <= timezone.now()):
         return None
-    message = SmsMessage.objects.create(
-        invitation=reply.invitation,
-        direction=SmsMessage.Direction.OUTBOUND,
-        body=reply.text,
-        segments=sms_segments(reply.text),
-        status="sending",
-    )
-    return _PendingReply(message.pk, row.phone, reply.text)
+    return reply
+
+
+def _log_replies(processed: list[tuple[InboundSms, SmsReply | None]]) -> list[_PendingReply]:
+    """The replies logged (one INSERT for the batch), before the commit, as "sending"."""
+    pending = [
+        _PendingReply(
+            SmsMessage(
+                invitation=reply.invitation,
+                direction=SmsMessage.Direction.OUTBOUND,
+                body=reply.text,
+                segments=sms_segments(reply.text),
+                status="sending",
+            ),
+            row.phone,
+        )
+        for row, reply in processed
+        if reply is not None
+    ]
+    SmsMessage.objects.bulk_create([p.message for p in pending])
+    return pending
 
 
 def _mark_processed(pks: list[int]) -> None:
@@ -270,21 +292,45 @@ def _mark_processed(pks: list[int]) -> None:
 
 
 def _send_replies(replies: list[_PendingReply]) -> None:
+    """Send the logged replies, then record each one's provider id and status (one UPDATE)."""
+    if not replies:
+        return
     backend = get_backend()
     callback = public_url(reverse("sms-twilio-status"))
+    now = timezone.now()
     for reply in replies:
+        message = reply.message
+        message.updated_at = now
         try:
-            sent = backend.send(to=reply.phone, body=reply.body, status_callback=callback)
+            sent = backend.send(to=reply.phone, body=message.body, status_callback=callback)
         except Exception as exc:  # noqa: BLE001 - a refusal or the provider unreachable: the other replies still go out
             # A backend's SmsSendError names no number; of anything else (a network error's text can
             # quote the request) only the class is logged.
             reason = str(exc) if isinstance(exc, SmsSendError) else type(exc).__name__
-            logger.warning("Reply %s: SMS not sent (%s)", reply.message_id, reason)
-            SmsMessage.objects.filter(pk=reply.message_id).update(status="failed", updated_at=timezone.now())
+            logger.warning("Reply %s: SMS not sent (%s)", message.pk, reason)
+            message.status = "failed"
             continue
-        SmsMessage.objects.filter(pk=reply.message_id).update(
-            provider_sid=sent.sid, status=sent.status, updated_at=timezone.now()
-        )
+        message.provider_sid, message.status = sent.sid, sent.status
+    _record_sent([r.message for r in replies], now=now)
+
+
+def _record_sent(messages: list[SmsMessage], *, now: dt.datetime) -> None:
+    """Each message's provider id and status in one UPDATE on PostgreSQL (``bulk_update`` builds a
+    CASE expression per row and field: 1.8 ms of CPU a text)."""
+    if connection.vendor != "postgresql":
+        for message in messages:
+            SmsMessage.objects.filter(pk=message.pk).update(
+                provider_sid=message.provider_sid, status=message.status, updated_at=now
+            )
+        return
+    rows = ", ".join(["(%s, %s, %s)"] * len(messages))
+    sql = (
+        f"UPDATE {SmsMessage._meta.db_table} AS m SET provider_sid = v.sid, status = v.status, updated_at = %s"
+        f" FROM (VALUES {rows}) AS v (id, sid, status) WHERE m.id = v.id"
+    )
+    params = [now, *(p for m in messages for p in (m.pk, m.provider_sid, m.status))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _record_failure(pk: int, exc: Exception) -> bool:
