@@ -49,6 +49,7 @@ UNWATCHED_MODELS = frozenset(
         "surveys.Answer",
         "surveys.WebhookDelivery",
         "surveys.SmsMessage",
+        "surveys.InboundSms",
         "surveys.OptOut",
         "agents.Notification",
         "satisfaction.ScoreSnapshot",

@@ -198,7 +198,7 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
     except Response.DoesNotExist:
         pass
     # No savepoint needed: every channel creates the response under the invitation's lock.
-    response = Response.objects.create(
+    response = Response(
         contact=contact,
         survey_id=invitation.survey_id,
         survey_version_id=invitation.survey_version_id,
@@ -209,8 +209,41 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         site_id=contact.site_id,
         queue=contact.queue,
     )
+    _insert_response(response)
     contact.response = response  # what a later read of this invitation's answers looks at
     return response
+
+
+_RESPONSE_COLUMNS = (
+    "contact_id",
+    "survey_id",
+    "survey_version_id",
+    "channel",
+    "answered_at",
+    "agent_id",
+    "team_id",
+    "site_id",
+    "queue",
+)
+
+
+def _insert_response(response: Response) -> None:
+    """``response.save()`` for a new response: the INSERT written out on PostgreSQL, as compiling
+    it cost the ORM more than the statement costs PostgreSQL (the first answer of every contact)."""
+    if connection.vendor != "postgresql":
+        response.save(force_insert=True)
+        return
+    sql = (
+        f"INSERT INTO {Response._meta.db_table} ({', '.join(_RESPONSE_COLUMNS)})"
+        f" VALUES ({', '.join(['%s'] * len(_RESPONSE_COLUMNS))}) RETURNING id"
+    )
+    values = [getattr(response, column) for column in _RESPONSE_COLUMNS]
+    values[_RESPONSE_COLUMNS.index("answered_at")] = connection.ops.adapt_datetimefield_value(response.answered_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        response.pk = cursor.fetchone()[0]
+    response._state.adding = False
+    response._state.db = connection.alias
 
 
 def _save_progress(invitation: Invitation) -> None:

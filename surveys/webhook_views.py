@@ -17,6 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from satisfaction.exceptions import Conflict, DomainError
+from satisfaction.querycache import ReusableQuery
 from surveys import ivr, selectors, sms
 from surveys.channels.signatures import hmac_signature_valid, twilio_signature_valid
 from surveys.models import Integration, Item, WebhookDelivery
@@ -29,6 +30,10 @@ GATHER_TIMEOUT_SECONDS = 6
 EMPTY_TWIML = str(MessagingResponse())
 # Twilio's message ids are 34 characters and its texts at most 1,600; anything longer is not Twilio's.
 SID_MAX_LENGTH, PHONE_MAX_LENGTH, BODY_MAX_LENGTH = 64, 32, 5000
+
+
+# Every IVR event looks its integration up by name: compiled once, a prepared statement on PostgreSQL.
+_ACTIVE_INTEGRATION = ReusableQuery(lambda name: Integration.objects.filter(name=name, active=True), kinds=(str,))
 
 
 def _twilio_verified(request: HttpRequest) -> bool:
@@ -138,7 +143,7 @@ def _voice_twiml(step: ivr.IvrStep, *, token: str, language: str) -> str:
 @csrf_exempt
 @require_POST
 def ivr_event(request: HttpRequest, integration: str) -> HttpResponse:
-    found = Integration.objects.filter(name=integration, active=True).first()
+    found = _ACTIVE_INTEGRATION.first(integration)
     secret = found.secret if found else ""
     if not hmac_signature_valid(secret=secret, body=request.body, signature=request.headers.get(SIGNATURE_HEADER, "")):
         return _forbidden()

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from surveys import answering, sms
+from surveys import answering, sms, webhook_views
 from surveys.channels.signatures import hmac_signature
 from surveys.models import Answer, SmsMessage
 from surveys.selectors import form_questions
@@ -50,6 +50,7 @@ def _prepared():
             (answering._BY_TOKEN, ("",)),
             (answering._BY_IVR_CONTACT, ("",)),
             (answering._BY_SMS_PHONE, ("", timezone.now())),
+            (webhook_views._ACTIVE_INTEGRATION, ("",)),
         ):
             query.first(*values)
 
