@@ -1,17 +1,24 @@
 """Benchmark of answer ingestion over HTTP (issue 4): web, SMS and IVR next to a bare one-row view.
 
-Starts gunicorn on 127.0.0.1 against a scratch PostgreSQL database, seeds open invitations, then
-drives each endpoint with 20 concurrent clients for a bounded time and prints answers per second,
-p50 and p99 latency per channel and the ratio to the bare view. One request in ten is sent twice
-(a provider's retry). Afterwards it counts rows: zero lost, zero duplicated.
+Starts gunicorn on 127.0.0.1 against a scratch PostgreSQL database, and one Celery worker process
+for the SMS inbox (texts are kept by the webhook and answered by the worker, surveys/sms.py);
+seeds open invitations, then drives each endpoint with 20 concurrent clients for a bounded time
+and prints answers per second, p50 and p99 latency per channel and the ratio to the bare view.
+One request in ten is sent twice (a provider's retry). Afterwards it counts rows: zero lost, zero
+duplicated.
 
 Two kinds of phase. *Saturation*: each client sends its next request as soon as the last one is
 answered, which gives the throughput (and the ratio to the bare view); its latencies are mostly
 time spent queueing behind the other 19 clients, so they measure the machine's capacity, not the
-endpoint. *Paced* (``--rate``, requests per second over all 20 clients): every request has a
-start time fixed in advance, and its latency counts from that time, not from when a free client
-sent it (no coordinated omission: a stalled server is charged for every request it delayed).
-p99 is read there, at an offered load stated in the output.
+endpoint. Texts the worker has not answered when a phase ends are answered before the next one
+starts ("drain s"), and that time and CPU are charged to the phase ("stored ratio", CPU per
+answer). *Paced* (``--rate``, answers per second over all 20 clients; an IVR post carries a whole
+survey and takes the slots of all its answers): every request has a start time fixed in advance,
+and its latency counts from that time, not from when a free client sent it (no coordinated
+omission: a stalled server is charged for every request it delayed). p99 is read there.
+
+The machine's speed drifts from minute to minute (shared cores), so all phases run ``--rounds``
+times (default 3), each round with its own bare view, and the summary gives the medians.
 
     .venv/bin/python bench/ingest.py --seconds 10 --rate 100
 
@@ -193,10 +200,12 @@ class CpuProbe:
 
 
 class Pacer:
-    """Start times for an offered load: request k of the phase is due at ``start + k / rate``.
+    """Start times for an offered load of ``rate`` answers per second: a request is due when the
+    answers sent before it have had their time (``start + answers before / rate``).
 
-    ``due()`` waits for the next free slot and returns its time, which the latency counts from; a
-    client that falls behind gets past-due slots at once, so a slow server shows as latency.
+    ``due(answers)`` waits for the request's slot and returns its time, which the latency counts
+    from; a client that falls behind gets past-due slots at once, so a slow server shows as
+    latency. An IVR post carries a whole survey, so it takes the slots of all its answers.
     """
 
     def __init__(self, rate: float | None) -> None:
@@ -205,12 +214,12 @@ class Pacer:
         self.sent = 0
         self.start = time.perf_counter()
 
-    def due(self) -> float:
+    def due(self, answers: int = 1) -> float:
         if self.rate is None:
             return time.perf_counter()
         with self.lock:
             at = self.start + self.sent / self.rate
-            self.sent += 1
+            self.sent += answers
         delay = at - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
@@ -272,6 +281,71 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
     }
 
 
+def _print_round(number: int, results: list[dict], paced: list[dict], *, rate: float) -> None:
+    baseline = results[0]["answers_per_s"]
+    print(f"Round {number}. Saturation (each client sends as soon as its last request is answered):")
+    print(
+        f"{'endpoint':<10} {'answers/s':>10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}"
+        f" {'drain s':>8} {'stored/s':>9} {'ratio':>6}"
+    )
+    for r in results:
+        print(
+            f"{r['name']:<10} {r['answers_per_s']:>10.0f} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} "
+            f"{r['p99_ms']:>8.1f} {r['answers_per_s'] / baseline:>6.2f} {r['errors']:>6}"
+            f" {r['drain_s']:>8.2f} {r['stored_per_s']:>9.0f} {r['stored_per_s'] / baseline:>6.2f}"
+        )
+    print("CPU ms per request (gunicorn / SMS worker / PostgreSQL / load generator), and the server's per answer:")
+    for r in results:
+        cpu = r["cpu_ms"]
+        per_answer = _server_ms_per_answer(r)
+        print(
+            f"{r['name']:<10} {cpu['server']:>6.2f} / {cpu['worker']:>5.2f} / {cpu['db']:>5.2f} / {cpu['client']:>5.2f}"
+            f"   per answer {per_answer:>5.2f}"
+        )
+    if paced:
+        print(f"Paced: {rate:.0f} answers/s offered over {CLIENTS} clients; latency from each due time:")
+        print(
+            f"{'endpoint':<10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  p99 < 50 ms {'drain s':>8}"
+        )
+        for r in paced:
+            print(
+                f"{r['name']:<10} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+                f"{r['errors']:>6}  {'yes' if r['p99_ms'] < 50 else 'no':<11} {r['drain_s']:>8.2f}"
+            )
+
+
+def _server_ms_per_answer(r: dict) -> float:
+    """gunicorn's, the SMS worker's and PostgreSQL's CPU per answer stored."""
+    cpu = r["cpu_ms"]
+    if not r["answers_per_s"]:
+        return float("nan")
+    return (cpu["server"] + cpu["worker"] + cpu["db"]) * r["requests_per_s"] / r["answers_per_s"]
+
+
+def _print_medians(rounds: list[tuple[list[dict], list[dict]]]) -> None:
+    """Per endpoint, the median over the rounds of each figure (each ratio against its own round's bare view)."""
+    names = [r["name"] for r in rounds[0][0]]
+    print(f"Medians over {len(rounds)} round(s):")
+    print(
+        f"{'endpoint':<10} {'answers/s':>10} {'ratio':>6} {'stored ratio':>13} {'CPU ratio':>10} {'paced p99 ms':>13}"
+    )
+    for n, name in enumerate(names):
+        saturated = [(results[n], results[0]) for results, _paced in rounds]
+        paced = [p[n]["p99_ms"] for _results, p in rounds if p]
+        print(
+            f"{name:<10} {statistics.median(r['answers_per_s'] for r, _ in saturated):>10.0f}"
+            f" {statistics.median(r['answers_per_s'] / b['answers_per_s'] for r, b in saturated):>6.2f}"
+            f" {statistics.median(r['stored_per_s'] / b['answers_per_s'] for r, b in saturated):>13.2f}"
+            f" {statistics.median(_server_ms_per_answer(b) / _server_ms_per_answer(r) for r, b in saturated):>10.2f}"
+            f" {statistics.median(paced) if paced else float('nan'):>13.1f}"
+        )
+    print(
+        "(ratio: answers acknowledged per second over the bare view's; stored ratio: the same answers over the\n"
+        " phase and the time the SMS worker then took to answer the texts still waiting; CPU ratio: the bare\n"
+        " view's server CPU (gunicorn, SMS worker, PostgreSQL) per answer over the endpoint's)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0, help="Length of each saturation phase (at most 15).")
@@ -279,9 +353,12 @@ def main() -> None:
         "--rate",
         type=float,
         default=100.0,
-        help="Offered load of the paced phases, requests per second over the 20 clients (0: no paced phases).",
+        help="Offered load of the paced phases, answers per second over the 20 clients (0: no paced phases).",
     )
     parser.add_argument("--paced-seconds", type=float, default=10.0, help="Length of each paced phase (at most 15).")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of all phases; the summary gives each figure's median."
+    )
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
     recreate_database(DATABASE_URL)
@@ -346,21 +423,26 @@ def main() -> None:
             ).encode()
             headers = {"Content-Type": "application/json", "X-Signature-SHA256": hmac_signature(SECRET, body)}
             for attempt in range(2 if hash(token) % RETRY_EVERY == 0 else 1):
-                started = pacer.due()
+                started = pacer.due(len(form))
                 reply = session.post(base + "/hooks/ivr/events/bench-ivr/", data=body, headers=headers, timeout=10)
                 yield started, len(form) if attempt == 0 else 0, reply.status_code in (200, 201)
 
         probe = CpuProbe(server.pid, worker.pid)
         queues = {"bare view": [None] * 10**6, **{channel: list(reversed(plan[channel])) for channel in plan}}
         senders = {"bare view": bare, "web": web, "sms": sms, "ivr": ivr}
-        results = [_run_phase(name, queues[name], send, seconds, probe) for name, send in senders.items()]
-        paced = []
-        if args.rate > 0:
-            paced_seconds = min(args.paced_seconds, MAX_SECONDS)
-            paced = [
-                _run_phase(name, queues[name], send, paced_seconds, probe, rate=args.rate)
-                for name, send in senders.items()
-            ]
+        rounds = []
+        for number in range(args.rounds):
+            # Every round measures the bare view again, so each ratio compares phases minutes apart at most.
+            results = [_run_phase(name, queues[name], send, seconds, probe) for name, send in senders.items()]
+            paced = []
+            if args.rate > 0:
+                paced_seconds = min(args.paced_seconds, MAX_SECONDS)
+                paced = [
+                    _run_phase(name, queues[name], send, paced_seconds, probe, rate=args.rate)
+                    for name, send in senders.items()
+                ]
+            rounds.append((results, paced))
+            print(f"round {number + 1} of {args.rounds} done", file=sys.stderr, flush=True)
     finally:
         server.terminate()
         worker.terminate()
@@ -370,42 +452,10 @@ def main() -> None:
 
     from surveys.models import Answer, SmsMessage
 
-    baseline = results[0]["answers_per_s"]
-    print("Saturation (each client sends as soon as its last request is answered):")
-    print(
-        f"{'endpoint':<10} {'answers/s':>10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}"
-        f" {'drain s':>8} {'stored/s':>9} {'ratio':>6}"
-    )
-    for r in results:
-        print(
-            f"{r['name']:<10} {r['answers_per_s']:>10.0f} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} "
-            f"{r['p99_ms']:>8.1f} {r['answers_per_s'] / baseline:>6.2f} {r['errors']:>6}"
-            f" {r['drain_s']:>8.2f} {r['stored_per_s']:>9.0f} {r['stored_per_s'] / baseline:>6.2f}"
-        )
-    print(
-        "(answers/s: acknowledged over the phase; stored/s: the same answers over the phase and the time the\n"
-        " SMS worker then took to answer the texts still waiting, 'drain s')"
-    )
-    print("CPU ms per request (gunicorn / SMS worker / PostgreSQL / load generator), and the server's per answer:")
-    for r in results:
-        cpu = r["cpu_ms"]
-        serving = cpu["server"] + cpu["worker"]
-        per_answer = serving * r["requests_per_s"] / r["answers_per_s"] if r["answers_per_s"] else float("nan")
-        print(
-            f"{r['name']:<10} {cpu['server']:>6.2f} / {cpu['worker']:>5.2f} / {cpu['db']:>5.2f} / {cpu['client']:>5.2f}"
-            f"   per answer {per_answer:>5.2f}"
-        )
-    if paced:
-        print(f"Paced: {args.rate:.0f} requests/s offered over {CLIENTS} clients; latency from each due time:")
-        print(
-            f"{'endpoint':<10} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  p99 < 50 ms {'drain s':>8}"
-        )
-        for r in paced:
-            print(
-                f"{r['name']:<10} {r['requests_per_s']:>10.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-                f"{r['errors']:>6}  {'yes' if r['p99_ms'] < 50 else 'no':<11} {r['drain_s']:>8.2f}"
-            )
-    expected = sum(r["answers"] for r in [*results, *paced] if r["name"] != "bare view")
+    for number, (results, paced) in enumerate(rounds, 1):
+        _print_round(number, results, paced, rate=args.rate)
+    _print_medians(rounds)
+    expected = sum(r["answers"] for results, paced in rounds for r in [*results, *paced] if r["name"] != "bare view")
     stored = Answer.objects.count()
     # The unique key on (response, item, dimension) makes this zero by construction; "extra" would
     # catch an answer stored twice under another key or stored without being acknowledged.

@@ -7,7 +7,9 @@ only after commit, so a down Redis loses nothing: the beat sweeps pick the stale
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -20,7 +22,7 @@ from satisfaction.querycache import ReusableQuery
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
 from surveys.selectors import form_questions, open_sms_invitations, skip_logic_answers
-from surveys.services import mark_response_stale, schedule_comment_classification
+from surveys.services import mark_response_stale, mark_responses_stale, schedule_comment_classification
 from surveys.survey_flow import AnswerKey, next_question
 
 
@@ -135,11 +137,33 @@ def record_locked_answers(
         invitation.status = Invitation.Status.DELIVERED
     _save_progress(invitation)
     if values:
-        mark_response_stale(response)
+        batched = _batched_marks.get()
+        if batched is None:
+            mark_response_stale(response)
+        else:
+            batched.append(response)
         transaction.on_commit(schedule_recompute)
         if any(a.question.item == Item.COMMENT and a.text for a in values):
             transaction.on_commit(schedule_comment_classification)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
+
+
+_batched_marks: ContextVar[list[Response] | None] = ContextVar("batched_stale_marks", default=None)
+
+
+@contextmanager
+def stale_marks_batched() -> Iterator[None]:
+    """Answers recorded inside mark their responses' score chunks stale in one go at the end.
+
+    For a caller storing many answers in one transaction (the SMS inbox's batch): one read and one
+    insert for all of them instead of one insert each. Use it inside the transaction.
+    """
+    token = _batched_marks.set([])
+    try:
+        yield
+        mark_responses_stale(_batched_marks.get())
+    finally:
+        _batched_marks.reset(token)
 
 
 def locked_invitation_query() -> QuerySet[Invitation]:

@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from surveys.answering import AnswerValue, Delivery, claim_delivery, locked_sms_invitation, record_locked_answers
+from surveys.answering import (
+    AnswerValue,
+    Delivery,
+    claim_delivery,
+    locked_sms_invitation,
+    record_locked_answers,
+    stale_marks_batched,
+)
 from surveys.channels.sms_backends import SmsSendError, get_backend
 from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_reply, parse_yes_no_reply
 from surveys.channels.sms_segments import sms_segments
@@ -190,7 +197,7 @@ def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
     Returns how many texts were processed or set aside.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(), stale_marks_batched():
             rows = _next_inbound(batch_size)
             replies = _log_replies([(row, _process_inbound(row)) for row in rows])
             _mark_processed([row.pk for row in rows])
@@ -257,7 +264,9 @@ class _PendingReply:
 
 def _process_inbound(row: InboundSms) -> SmsReply | None:
     """The text's answer stored, in the caller's transaction; the reply to send, if any."""
-    reply = handle_inbound_sms(message_sid=row.message_sid, phone=row.phone, body=row.body, now=row.received_at)
+    reply = handle_inbound_sms(
+        message_sid=row.message_sid, phone=row.phone, body=row.body, now=row.received_at, from_inbox=True
+    )
     # An invitation that ended since the text came in (expired, or its number opted out) keeps the
     # answer and sends nothing more.
     if not reply.text or (reply.invitation is not None and reply.invitation.expires_at <= timezone.now()):
@@ -347,14 +356,18 @@ def _record_failure(pk: int, exc: Exception) -> bool:
     return row.processed_at is not None
 
 
-def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datetime | None = None) -> SmsReply:
+def handle_inbound_sms(
+    *, message_sid: str, phone: str, body: str, now: dt.datetime | None = None, from_inbox: bool = False
+) -> SmsReply:
     """A customer's text: opt-out and help keywords, or the answer to the open question.
 
     ``now`` is when the text was received: the invitation open then is the one answered. Returns
     the reply with the invitation it is about; the caller sends it (TwiML or the SMS backend).
+    A text ``from_inbox`` was recorded once already, under its MessageSid, by the inbox's own
+    unique key, and is processed once under its row's lock: no delivery row is written for it.
     """
     now = now or timezone.now()
-    delivery = Delivery(PROVIDER_TWILIO_SMS, message_sid, "sms-inbound")
+    delivery = None if from_inbox else Delivery(PROVIDER_TWILIO_SMS, message_sid, "sms-inbound")
     keyword = parse_keyword(body)
     if keyword == Keyword.STOP:
         return _opt_out(phone=phone, delivery=delivery, now=now, keyword=body.strip()[:32])
@@ -370,7 +383,7 @@ def handle_inbound_sms(*, message_sid: str, phone: str, body: str, now: dt.datet
                 return SmsReply(_("Customer survey: reply with the number the question asks for. Reply TD to opt out."))
         if invitation is None:
             # Nothing to answer: record the delivery so a retry is recognised, and reveal nothing.
-            return SmsReply(None, duplicate=not claim_delivery(delivery, invitation=None, now=now))
+            return SmsReply(None, duplicate=not _claim(delivery, invitation=None, now=now))
         form = form_questions(invitation)
         answers = skip_logic_answers(invitation, form=form)
         question = next_question(form, answers=answers, after=invitation.last_position)
@@ -410,12 +423,12 @@ def _parse_reply(question: Question, body: str) -> tuple[float | None, str] | No
     return None if number is None else (float(number), "")
 
 
-def _reask(*, invitation: Invitation, question: Question, delivery: Delivery) -> SmsReply:
+def _reask(*, invitation: Invitation, question: Question, delivery: Delivery | None) -> SmsReply:
     """One clear re-ask after a reply that makes no sense; after that, silence (no loop of texts).
 
     Called with the invitation locked in the caller's transaction.
     """
-    if not claim_delivery(delivery, invitation=invitation):
+    if not _claim(delivery, invitation=invitation):
         return SmsReply(None, duplicate=True)
     if invitation.reasks >= 1:
         return SmsReply(None)
@@ -426,6 +439,11 @@ def _reask(*, invitation: Invitation, question: Question, delivery: Delivery) ->
             "question": question_text(question, language=invitation.language)
         }
     return SmsReply(reply, invitation=invitation)
+
+
+def _claim(delivery: Delivery | None, *, invitation: Invitation | None, now: dt.datetime | None = None) -> bool:
+    """``claim_delivery``, for a text that has a delivery row to claim (not one from the inbox)."""
+    return delivery is None or claim_delivery(delivery, invitation=invitation, now=now)
 
 
 def _opt_out(*, phone: str, delivery: Delivery, now: dt.datetime, keyword: str) -> SmsReply:

@@ -4,9 +4,10 @@ Counted inside the test's transaction, so the answer's own transaction shows as 
 RELEASE. A later answer of a web survey, for instance: savepoint, the invitation found by token
 and locked with its contact and response in one statement, one upsert of the answers, the
 invitation's position, one insert of stale marks (it reads the site codes itself), release. The
-form is cached per process. A text costs the webhook one insert into the inbox; the worker's
-batch then adds the text taken from the inbox, the delivery's row, the answers its skip logic
-reads, the logged reply and the text marked processed, and the reply's provider id after sending.
+form is cached per process. A text costs the webhook one insert into the inbox. The worker's batch
+takes its texts in one query; per text, the locked invitation, the answers its skip logic reads, the
+answer and the invitation's position; per batch, the stale marks (a read and an insert), the logged
+replies, the texts marked processed and, after sending, the replies' provider ids.
 """
 
 import json
