@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -137,33 +137,54 @@ def record_locked_answers(
         invitation.status = Invitation.Status.DELIVERED
     _save_progress(invitation)
     if values:
-        batched = _batched_marks.get()
-        if batched is None:
+        batch = _write_batch.get()
+        if batch is None:
             mark_response_stale(response)
         else:
-            batched.append(response)
+            batch.marks.append(response)
         transaction.on_commit(schedule_recompute)
         if any(a.question.item == Item.COMMENT and a.text for a in values):
             transaction.on_commit(schedule_comment_classification)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
 
 
-_batched_marks: ContextVar[list[Response] | None] = ContextVar("batched_stale_marks", default=None)
+@dataclass
+class _WriteBatch:
+    """Writes of many answers (different invitations) held until the end of their transaction."""
+
+    responses: list[Response] = field(default_factory=list)
+    answers: list[tuple[Response, list[AnswerValue]]] = field(default_factory=list)
+    invitations: dict[int, Invitation] = field(default_factory=dict)
+    marks: list[Response] = field(default_factory=list)
+
+
+_write_batch: ContextVar[_WriteBatch | None] = ContextVar("answer_write_batch", default=None)
 
 
 @contextmanager
-def stale_marks_batched() -> Iterator[None]:
-    """Answers recorded inside mark their responses' score chunks stale in one go at the end.
+def answer_writes_batched() -> Iterator[None]:
+    """Answers recorded inside are written at the end in a few statements for all of them.
 
-    For a caller storing many answers in one transaction (the SMS inbox's batch): one read and one
-    insert for all of them instead of one insert each. Use it inside the transaction.
+    For a caller storing answers to many invitations in one transaction (the SMS inbox's batch):
+    the new responses in one INSERT, the answers in one upsert, the invitations' progress in one
+    UPDATE and the stale marks in one read and one insert, instead of four or five statements an
+    answer. Everything is read as before, under each invitation's lock; only the writes wait.
+    Use it inside the transaction, for answers to distinct invitations. PostgreSQL only
+    (elsewhere each write goes out at once, as without it).
     """
-    token = _batched_marks.set([])
+    if connection.vendor != "postgresql":
+        yield
+        return
+    batch = _WriteBatch()
+    token = _write_batch.set(batch)
     try:
         yield
-        mark_responses_stale(_batched_marks.get())
     finally:
-        _batched_marks.reset(token)
+        _write_batch.reset(token)
+    _insert_responses(batch.responses)
+    _upsert_answers([(response.pk, values) for response, values in batch.answers])
+    _save_progress_of(list(batch.invitations.values()))
+    mark_responses_stale(batch.marks)
 
 
 def locked_invitation_query() -> QuerySet[Invitation]:
@@ -233,7 +254,11 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         site_id=contact.site_id,
         queue=contact.queue,
     )
-    _insert_response(response)
+    batch = _write_batch.get()
+    if batch is None:
+        _insert_responses([response])
+    else:
+        batch.responses.append(response)
     contact.response = response  # what a later read of this invitation's answers looks at
     return response
 
@@ -251,40 +276,75 @@ _RESPONSE_COLUMNS = (
 )
 
 
-def _insert_response(response: Response) -> None:
-    """``response.save()`` for a new response: the INSERT written out on PostgreSQL, as compiling
-    it cost the ORM more than the statement costs PostgreSQL (the first answer of every contact)."""
-    if connection.vendor != "postgresql":
-        response.save(force_insert=True)
+def _insert_responses(responses: list[Response]) -> None:
+    """``save()`` of new responses, in one INSERT on PostgreSQL: compiling the ORM's insert cost more
+    than the statement costs PostgreSQL (the first answer of every contact)."""
+    if not responses:
         return
+    if connection.vendor != "postgresql":
+        for response in responses:
+            response.save(force_insert=True)
+        return
+    row = f"({', '.join(['%s'] * len(_RESPONSE_COLUMNS))})"
     sql = (
         f"INSERT INTO {Response._meta.db_table} ({', '.join(_RESPONSE_COLUMNS)})"
-        f" VALUES ({', '.join(['%s'] * len(_RESPONSE_COLUMNS))}) RETURNING id"
+        f" VALUES {', '.join([row] * len(responses))} RETURNING id, contact_id"
     )
-    values = [getattr(response, column) for column in _RESPONSE_COLUMNS]
-    values[_RESPONSE_COLUMNS.index("answered_at")] = connection.ops.adapt_datetimefield_value(response.answered_at)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        adapt(value) if column == "answered_at" else value
+        for response in responses
+        for column in _RESPONSE_COLUMNS
+        for value in [getattr(response, column)]
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        response.pk = cursor.fetchone()[0]
-    response._state.adding = False
-    response._state.db = connection.alias
+        cursor.execute(sql, params)
+        ids = dict((contact_id, pk) for pk, contact_id in cursor.fetchall())
+    for response in responses:
+        # One response per contact: the contact names the row RETURNING gave back.
+        response.pk = ids[response.contact_id]
+        response._state.adding = False
+        response._state.db = connection.alias
 
 
 def _save_progress(invitation: Invitation) -> None:
     """``invitation.save(update_fields=[...])`` for the fields an answer moves, without compiling it each time."""
+    batch = _write_batch.get()
+    if batch is not None:
+        batch.invitations[invitation.pk] = invitation  # its state when the batch ends is written
+        return
+    _save_progress_of([invitation])
+
+
+_PROGRESS_COLUMNS = "last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s"
+
+
+def _save_progress_of(invitations: list[Invitation]) -> None:
+    if not invitations:
+        return
     adapt = connection.ops.adapt_datetimefield_value
-    sql = (
-        f"UPDATE {Invitation._meta.db_table}"
-        " SET last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s WHERE id = %s"
-    )
-    params = [
-        invitation.last_position,
-        invitation.reasks,
-        adapt(invitation.completed_at),
-        adapt(invitation.delivered_at),
-        invitation.status,
-        invitation.pk,
-    ]
+    if len(invitations) == 1:
+        sql = f"UPDATE {Invitation._meta.db_table} SET {_PROGRESS_COLUMNS} WHERE id = %s"
+    else:
+        # Many at once (PostgreSQL): the new values as a typed VALUES list joined on the id.
+        row = "(%s::bigint, %s::integer, %s::integer, %s::timestamptz, %s::timestamptz, %s::varchar)"
+        rows = ", ".join([row] * len(invitations))
+        sql = (
+            f"UPDATE {Invitation._meta.db_table} AS i SET last_position = v.last_position, reasks = v.reasks,"
+            " completed_at = v.completed_at, delivered_at = v.delivered_at, status = v.status"
+            f" FROM (VALUES {rows}) AS v (id, last_position, reasks, completed_at, delivered_at, status)"
+            " WHERE i.id = v.id"
+        )
+    params = []
+    for invitation in invitations:
+        values = [
+            invitation.last_position,
+            invitation.reasks,
+            adapt(invitation.completed_at),
+            adapt(invitation.delivered_at),
+            invitation.status,
+        ]
+        params += [*values, invitation.pk] if len(invitations) == 1 else [invitation.pk, *values]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -295,7 +355,18 @@ def _store_answers(response: Response, values: list[AnswerValue]) -> None:
     Written out rather than ``bulk_create(update_conflicts=True)``: every answer of every channel
     comes through here, and the SQL is the same one the ORM would send, without compiling it each time.
     """
-    latest = {(a.question.item, a.question.dimension): a for a in values}
+    batch = _write_batch.get()
+    if batch is not None:
+        batch.answers.append((response, values))
+        return
+    _upsert_answers([(response.pk, values)])
+
+
+def _upsert_answers(answers: list[tuple[int, list[AnswerValue]]]) -> None:
+    # One row per (response, item, dimension): an upsert may not touch a row twice; the latest value wins.
+    latest = {
+        (response_id, a.question.item, a.question.dimension): a for response_id, values in answers for a in values
+    }
     if not latest:
         return
     rows = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(latest))
@@ -304,6 +375,10 @@ def _store_answers(response: Response, values: list[AnswerValue]) -> None:
         " ON CONFLICT (response_id, item, dimension)"
         " DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text, sentiment = EXCLUDED.sentiment"
     )
-    params = [p for (item, dimension), a in latest.items() for p in (response.pk, item, dimension, a.value, a.text)]
+    params = [
+        p
+        for (response_id, item, dimension), a in latest.items()
+        for p in (response_id, item, dimension, a.value, a.text)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

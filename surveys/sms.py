@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from surveys.answering import (
     AnswerValue,
     Delivery,
+    answer_writes_batched,
     claim_delivery,
     locked_sms_invitation,
     record_locked_answers,
-    stale_marks_batched,
 )
 from surveys.channels.sms_backends import SmsSendError, get_backend
 from surveys.channels.sms_replies import Keyword, parse_keyword, parse_scale_reply, parse_yes_no_reply
@@ -197,7 +197,7 @@ def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
     Returns how many texts were processed or set aside.
     """
     try:
-        with transaction.atomic(), stale_marks_batched():
+        with transaction.atomic(), answer_writes_batched():
             rows = _next_inbound(batch_size)
             replies = _log_replies([(row, _process_inbound(row)) for row in rows])
             _mark_processed([row.pk for row in rows])

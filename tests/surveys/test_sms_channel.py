@@ -337,3 +337,56 @@ def test_a_reply_the_provider_cannot_take_is_logged_failed_and_the_answer_kept(s
     failed = SmsMessage.objects.filter(direction="out", invitation=sms_invitation).order_by("-pk").first()
     assert failed.status == "failed" and failed.provider_sid is None
     assert PHONE not in caplog.text and "ConnectionError" in caplog.text
+
+
+def _conversations(prefix: str) -> list[str]:
+    """Four texted surveys at different points: fresh, mid-way, on their last question, one re-asked."""
+    phones = [f"+86139{prefix}{n:05d}" for n in range(4)]
+    for phone in phones:
+        invitation = InvitationFactory(channel="sms", status="queued", contact__customer_phone=phone)
+        assert sms.send_invitation(invitation.pk)
+    history = {phones[1]: ["4"], phones[2]: ["5", "4", "5"], phones[3]: []}
+    for phone, bodies in history.items():
+        for n, body in enumerate(bodies):
+            _received(f"SM{prefix}-{phone}-old{n}", body, phone=phone)
+    while sms.process_inbox(batch_size=1):
+        pass
+    for n, (phone, body) in enumerate(zip(phones, ["3", "2", "yes", "what?"], strict=True)):
+        _received(f"SM{prefix}-{n}", body, phone=phone)
+    return phones
+
+
+def _state(phones: list[str]) -> list[tuple]:
+    rows = []
+    for phone in phones:
+        invitation = Invitation.objects.get(contact__customer_phone=phone)
+        answers = sorted(
+            Answer.objects.filter(response__contact__customer_phone=phone).values_list("item", "dimension", "value")
+        )
+        texts = list(
+            SmsMessage.objects.filter(invitation=invitation, direction="out").order_by("pk").values_list("body")
+        )
+        rows.append(
+            (
+                invitation.last_position,
+                invitation.reasks,
+                invitation.completed_at is not None,
+                invitation.status,
+                answers,
+                texts,
+            )
+        )
+    return rows
+
+
+def test_a_batch_of_texts_stores_exactly_what_one_text_at_a_time_stores(sms_invitation):
+    one_by_one = _conversations("1")
+    while sms.process_inbox(batch_size=1):
+        pass
+    batched = _conversations("2")
+    assert sms.process_inbox(batch_size=50) == 4
+    expected = _state(one_by_one)
+    assert _state(batched) == expected
+    # The batch really covered every case: a first answer, a later one, a completion and a re-ask.
+    assert [row[2] for row in expected] == [False, False, True, False] and expected[3][1] == 1
+    assert [len(row[4]) for row in expected] == [1, 2, 4, 0]
