@@ -2,9 +2,10 @@
 
 import logging
 
+import psycopg2
 import pytest
 import requests
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
@@ -390,3 +391,27 @@ def test_a_batch_of_texts_stores_exactly_what_one_text_at_a_time_stores(sms_invi
     # The batch really covered every case: a first answer, a later one, a completion and a re-ask.
     assert [row[2] for row in expected] == [False, False, True, False] and expected[3][1] == 1
     assert [len(row[4]) for row in expected] == [1, 2, 4, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_worker_skips_a_number_whose_oldest_text_another_worker_holds():
+    # Rows written directly: through the webhook, their commit would run the (in-process) worker at once.
+    for sid, phone in (("SM-x1", PHONE), ("SM-x2", PHONE), ("SM-y1", "+8613800000004")):
+        InboundSms.objects.create(message_sid=sid, phone=phone, body="4")
+    held = InboundSms.objects.get(message_sid="SM-x1").pk
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"] or "127.0.0.1", port=db["PORT"]
+    )
+    try:
+        # Another worker's batch, mid-transaction, holding the number's oldest text.
+        other.cursor().execute(f"SELECT id FROM {InboundSms._meta.db_table} WHERE id = %s FOR UPDATE", [held])
+        with transaction.atomic():
+            taken = [row.message_sid for row in sms._next_inbound(50)]
+        # Not the held text, and not the number's later one either: it waits for the first.
+        assert taken == ["SM-y1"]
+    finally:
+        other.rollback()
+        other.close()
+    with transaction.atomic():
+        assert [row.message_sid for row in sms._next_inbound(50)] == ["SM-x1", "SM-y1"]
