@@ -136,6 +136,18 @@ class PreparedStatement:
 
     def run(self, cursor, params: list, *, connection) -> None:
         """EXECUTE on ``cursor`` (of ``connection``), preparing the statement first on a new connection."""
+        self._prepare(cursor, connection)
+        cursor.execute(*self._execute(params))
+
+    def statement(self, params: list, *, using: str = "default") -> tuple[str, list]:
+        """The ``EXECUTE`` (SQL and parameters) for a caller sending it with other statements;
+        the statement is prepared first if this connection has not prepared it."""
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            self._prepare(cursor, connection)
+        return self._execute(params)
+
+    def _prepare(self, cursor, connection) -> None:
         raw = connection.connection
         # Which raw connection each statement was prepared on: a new connection prepares again.
         prepared = connection.__dict__.setdefault("_prepared_statements", {})
@@ -144,10 +156,11 @@ class PreparedStatement:
             # Sent without parameters, so psycopg2 leaves any % in the statement alone.
             cursor.execute(f"PREPARE {self.name}{types} AS {self.sql}")
             prepared[self.name] = raw
+
+    def _execute(self, params: list) -> tuple[str, list]:
         if params:
-            cursor.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", params)
-        else:
-            cursor.execute(f"EXECUTE {self.name}")
+            return f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", list(params)
+        return f"EXECUTE {self.name}", []
 
 
 def _numbered(sql: str) -> str:

@@ -22,7 +22,7 @@ from satisfaction.querycache import ReusableQuery
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
 from surveys.selectors import form_questions, open_sms_invitations, skip_logic_answers
-from surveys.services import mark_response_stale, mark_responses_stale, schedule_comment_classification
+from surveys.services import mark_response_stale_statement, mark_responses_stale, schedule_comment_classification
 from surveys.survey_flow import AnswerKey, next_question
 
 
@@ -120,7 +120,6 @@ def record_locked_answers(
         raise Conflict(_("This survey is closed."))
     known = dict(skip_logic_answers(invitation, form=form) if answers is None else answers)
     response = _response_for(invitation, now=now)
-    _store_answers(response, values)
     for value in values:
         known[(value.question.item, value.question.dimension)] = value.value
     positions = [a.question.position for a in values]
@@ -135,13 +134,20 @@ def record_locked_answers(
         # An answer proves delivery even when the provider's callback never came.
         invitation.delivered_at = now
         invitation.status = Invitation.Status.DELIVERED
-    _save_progress(invitation)
-    if values:
-        batch = _write_batch.get()
-        if batch is None:
-            mark_response_stale(response)
-        else:
+    batch = _write_batch.get()
+    if batch is None:
+        # The answers, the invitation's progress and the stale marks: one round trip on PostgreSQL.
+        _send_together(
+            _upsert_answers_statement([(response.pk, values)]),
+            _progress_statement([invitation]),
+            mark_response_stale_statement(response) if values else None,
+        )
+    else:
+        batch.answers.append((response, values))
+        batch.invitations[invitation.pk] = invitation  # its state when the batch ends is written
+        if values:
             batch.marks.append(response)
+    if values:
         transaction.on_commit(schedule_recompute)
         if any(a.question.item == Item.COMMENT and a.text for a in values):
             transaction.on_commit(schedule_comment_classification)
@@ -182,9 +188,25 @@ def answer_writes_batched() -> Iterator[None]:
     finally:
         _write_batch.reset(token)
     _insert_responses(batch.responses)
-    _upsert_answers([(response.pk, values) for response, values in batch.answers])
-    _save_progress_of(list(batch.invitations.values()))
+    _send_together(
+        _upsert_answers_statement([(response.pk, values) for response, values in batch.answers]),
+        _progress_statement(list(batch.invitations.values())),
+    )
     mark_responses_stale(batch.marks)
+
+
+def _send_together(*statements: tuple[str, list] | None) -> None:
+    """Run the statements (``None`` ones left out): in one round trip on PostgreSQL, which takes
+    several statements in one query string; one by one elsewhere. Nothing is read back."""
+    statements = [statement for statement in statements if statement is not None]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            return
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def locked_invitation_query() -> QuerySet[Invitation]:
@@ -307,21 +329,13 @@ def _insert_responses(responses: list[Response]) -> None:
         response._state.db = connection.alias
 
 
-def _save_progress(invitation: Invitation) -> None:
-    """``invitation.save(update_fields=[...])`` for the fields an answer moves, without compiling it each time."""
-    batch = _write_batch.get()
-    if batch is not None:
-        batch.invitations[invitation.pk] = invitation  # its state when the batch ends is written
-        return
-    _save_progress_of([invitation])
-
-
 _PROGRESS_COLUMNS = "last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s"
 
 
-def _save_progress_of(invitations: list[Invitation]) -> None:
+def _progress_statement(invitations: list[Invitation]) -> tuple[str, list] | None:
+    """The UPDATE of the fields an answer moves (``save(update_fields=[...])`` without compiling it)."""
     if not invitations:
-        return
+        return None
     adapt = connection.ops.adapt_datetimefield_value
     if len(invitations) == 1:
         sql = f"UPDATE {Invitation._meta.db_table} SET {_PROGRESS_COLUMNS} WHERE id = %s"
@@ -345,30 +359,21 @@ def _save_progress_of(invitations: list[Invitation]) -> None:
             invitation.status,
         ]
         params += [*values, invitation.pk] if len(invitations) == 1 else [invitation.pk, *values]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
-def _store_answers(response: Response, values: list[AnswerValue]) -> None:
+def _upsert_answers_statement(answers: list[tuple[int, list[AnswerValue]]]) -> tuple[str, list] | None:
     """Insert the answers, or overwrite an item answered before, in one statement.
 
     Written out rather than ``bulk_create(update_conflicts=True)``: every answer of every channel
     comes through here, and the SQL is the same one the ORM would send, without compiling it each time.
     """
-    batch = _write_batch.get()
-    if batch is not None:
-        batch.answers.append((response, values))
-        return
-    _upsert_answers([(response.pk, values)])
-
-
-def _upsert_answers(answers: list[tuple[int, list[AnswerValue]]]) -> None:
     # One row per (response, item, dimension): an upsert may not touch a row twice; the latest value wins.
     latest = {
         (response_id, a.question.item, a.question.dimension): a for response_id, values in answers for a in values
     }
     if not latest:
-        return
+        return None
     rows = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(latest))
     sql = (
         f"INSERT INTO {Answer._meta.db_table} (response_id, item, dimension, value, text, sentiment) VALUES {rows}"
@@ -380,5 +385,4 @@ def _upsert_answers(answers: list[tuple[int, list[AnswerValue]]]) -> None:
         for (response_id, item, dimension), a in latest.items()
         for p in (response_id, item, dimension, a.value, a.text)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params

@@ -271,14 +271,23 @@ def mark_response_stale(response: Response) -> None:
     the insert itself, so an answer pays one round trip here instead of a read and an insert; on
     PostgreSQL the statement is prepared, planned once per connection.
     """
+    sql, params = mark_response_stale_statement(response)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def mark_response_stale_statement(response: Response) -> tuple[str, list]:
+    """``mark_response_stale``'s statement and parameters, for a caller sending it with other writes.
+
+    On PostgreSQL an ``EXECUTE`` of the prepared insert (prepared here first on a new connection).
+    """
     marks = scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])
     months = sorted({month for _site, month, _day in marks})
     # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
     (day,) = {day for _site, _month, day in marks}
     ids = [response.site_id, response.team_id, response.agent_id, CENTRE_KEY]
     if connection.vendor == "postgresql":
-        _MARK_RESPONSE.execute([day, timezone.now(), *ids, months])
-        return
+        return _MARK_RESPONSE.statement([day, timezone.now(), *ids, months])
     ops = connection.ops
     month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
     sql = _mark_response_sql(["%s"] * 6, f"({month_rows}) months")
@@ -289,5 +298,4 @@ def mark_response_stale(response: Response) -> None:
         *ids,
         *(ops.adapt_datefield_value(month) for month in months),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params

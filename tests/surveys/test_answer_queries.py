@@ -2,12 +2,13 @@
 
 Counted inside the test's transaction, so the answer's own transaction shows as a SAVEPOINT and a
 RELEASE. A later answer of a web survey, for instance: savepoint, the invitation found by token
-and locked with its contact and response in one statement, one upsert of the answers, the
-invitation's position, one insert of stale marks (it reads the site codes itself), release. The
-form is cached per process. A text costs the webhook one insert into the inbox. The worker's batch
-takes its texts in one query; per text, the locked invitation, the answers its skip logic reads, the
-answer and the invitation's position; per batch, the stale marks (a read and an insert), the logged
-replies, the texts marked processed and, after sending, the replies' provider ids.
+and locked with its contact and response in one statement (prepared), then one round trip with
+the answers' upsert, the invitation's position and the stale marks (a prepared insert that reads
+the site codes itself), release. The form is cached per process. A text costs the webhook one
+insert into the inbox. The worker's batch takes its texts in one query; per text, the locked
+invitation and the answers its skip logic reads; per batch, one round trip with the answers and
+the invitations' progress, the stale marks (a read and an insert), the logged replies, the texts
+marked processed and, after sending, the replies' provider ids.
 """
 
 import json
@@ -26,11 +27,11 @@ from tests.factories import IntegrationFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 TOKEN = "twilio-auth-token-for-tests"
-WEB_ANSWER_QUERIES = 6
+WEB_ANSWER_QUERIES = 4
 SMS_WEBHOOK_QUERIES = 3
-SMS_PROCESSING_QUERIES = 12
-IVR_EVENT_QUERIES = 9
-IVR_STEP_QUERIES = 8
+SMS_PROCESSING_QUERIES = 11
+IVR_EVENT_QUERIES = 8
+IVR_STEP_QUERIES = 6
 # A retried IVR event: savepoint, the locked invitation, (its skip logic's answers), the delivery's row
 # that is not inserted, release. A retried text: savepoint, the inbox row not inserted, release.
 SMS_RETRY_QUERIES = 3
