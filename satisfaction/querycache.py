@@ -31,7 +31,6 @@ def placeholder(index: int, kind: type = str) -> Any:
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
     statement: "PreparedStatement"
     params: tuple
     # (position in params, argument index) for every placeholder.
@@ -87,7 +86,6 @@ class ReusableQuery:
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         compiled = self._compiled[using] = _Compiled(
-            sql=sql,
             # PostgreSQL infers each parameter's type from where it stands.
             statement=PreparedStatement(self.name, _numbered(sql), types=()),
             params=tuple(params),

@@ -197,14 +197,22 @@ def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
     Returns how many texts were processed or set aside.
     """
     try:
-        with transaction.atomic(), answer_writes_batched():
-            rows = _next_inbound(batch_size)
-            replies = _log_replies([(row, _process_inbound(row)) for row in rows])
-            _mark_processed([row.pk for row in rows])
+        taken = _process_batch(batch_size, taken=[])
     except DatabaseError:
         raise
     except Exception:  # noqa: BLE001 - one bad text must not hold up the others
         return _process_one_by_one(batch_size)
+    return taken
+
+
+def _process_batch(limit: int, *, taken: list[int]) -> int:
+    """Up to ``limit`` texts in one transaction, their replies sent after its commit; how many were
+    taken. ``taken`` receives their ids as they are taken, so a caller can tell which one failed."""
+    with transaction.atomic(), answer_writes_batched():
+        rows = _next_inbound(limit)
+        taken += [row.pk for row in rows]
+        replies = _log_replies([(row, _process_inbound(row)) for row in rows])
+        _mark_processed(taken)
     _send_replies(replies)
     return len(rows)
 
@@ -212,24 +220,18 @@ def process_inbox(*, batch_size: int = INBOX_BATCH_SIZE) -> int:
 def _process_one_by_one(limit: int) -> int:
     done = 0
     while done < limit:
-        pk = None
+        taken: list[int] = []
         try:
-            with transaction.atomic():
-                rows = _next_inbound(1)
-                if not rows:
-                    break
-                pk = rows[0].pk
-                replies = _log_replies([(rows[0], _process_inbound(rows[0]))])
-                _mark_processed([pk])
+            if not _process_batch(1, taken=taken):
+                break
         except DatabaseError:
             raise
         except Exception as exc:
-            if pk is None:
+            if not taken:
                 raise
             # Tried again at once (it is still the oldest) until it is set aside.
-            done += _record_failure(pk, exc)
+            done += _record_failure(taken[0], exc)
             continue
-        _send_replies(replies)
         done += 1
     return done
 
