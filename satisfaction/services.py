@@ -121,7 +121,23 @@ def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False, only_
     replaced, unless a mark names no day; a chunk without marks is left alone. The figures are
     computed from the whole chunk either way, so they are exactly the full run's.
     """
+    return compute_chunks(sites=[site], month=month, clear_marks=clear_marks, only_marked=only_marked)
+
+
+def compute_chunks(
+    *, sites: Iterable[str], month: dt.date, clear_marks: bool = False, only_marked: bool = False
+) -> int:
+    """``compute_chunk`` for several chunks of one month at once, from one read of the month.
+
+    The centre's chunk reads every answer of the month, which are also the site chunks' answers:
+    computing a month's chunks together reads and scores each answer once instead of twice. Each
+    group counts the same rows as in its chunk alone, so its figures are the same; one difference:
+    a dimension that only another site's answers have gets a count of 0 (e.g. ``pairs_<d>``)
+    where the chunk alone leaves it out. The full and the incremental paths both compute a month's
+    chunks together, so they agree to the last bit.
+    """
     month = month_start(month)
+    sites = sorted(set(sites), key=_site_order)
     nested = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -131,26 +147,52 @@ def compute_chunk(*, site: str, month: dt.date, clear_marks: bool = False, only_
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 # The chunk's reads are index lookups of a month; compiling them (JIT) costs more than it saves.
                 cursor.execute("SET LOCAL jit = off")
-        marks = dict(DirtyChunk.objects.filter(site=site, month=month).values_list("pk", "day"))
-        if only_marked and not marks:
-            return 0
-        days = set(marks.values()) if only_marked and None not in marks.values() else None
-        written = _compute_chunk(site=site, month=month, days=days)
+        marks = list(DirtyChunk.objects.filter(site__in=sites, month=month).values_list("pk", "site", "day"))
+        days: set[dt.date] | None = None
+        if only_marked:
+            sites = [site for site in sites if any(marked == site for _pk, marked, _day in marks)]
+            if not sites:
+                return 0
+            marked_days = {day for _pk, _site, day in marks}
+            # A mark without a day makes the whole month stale.
+            days = None if None in marked_days else marked_days
+        written = _compute_chunks(sites=sites, month=month, days=days)
         if clear_marks:
-            DirtyChunk.objects.filter(pk__in=marks).delete()
+            DirtyChunk.objects.filter(pk__in=[pk for pk, site, _day in marks if site in sites]).delete()
     return written
 
 
-def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = None) -> int:
+def _site_order(site: str) -> tuple[bool, str]:
+    """Sites by code, the centre last (as ``all_chunks`` lists them)."""
+    return site == CENTRE_KEY, site
+
+
+def compute_all(*, since: dt.date | None = None) -> int:
+    """The full recompute in this process: every month's chunks (``all_chunks``), a month at a time.
+
+    The nightly job runs the same months as tasks of one Celery group (``compute_all_scores_task``).
+    """
+    return sum(compute_chunks(sites=sites, month=month) for month, sites in chunks_by_month(all_chunks(since=since)))
+
+
+def chunks_by_month(chunks: Iterable[tuple[str, dt.date]]) -> list[tuple[dt.date, list[str]]]:
+    """(site, month) chunks as (month, [sites]) in month order: what ``compute_chunks`` takes."""
+    months: dict[dt.date, list[str]] = {}
+    for site, month in chunks:
+        months.setdefault(month_start(month), []).append(site)
+    return [(month, sorted(months[month], key=_site_order)) for month in sorted(months)]
+
+
+def _compute_chunks(*, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> int:
     tz = settings.TIME_ZONE
     start, end = chunk_window(month, tz=tz)
-    scope = None if site == CENTRE_KEY else _site_scope(site)
-    groups = ChunkGroups(scope=scope, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
-    # One read of the chunk's answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
+    scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
+    groups = ChunkGroups(scope=scopes, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
+    # One read of the chunks' answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
     # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
-    answers, cuts = load_answers_and_cuts(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **_scope_filter(scope))
+    answers, cuts = load_answers_and_cuts(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **groups.read_filter)
     is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
-    invitations = load_delivered_invitations(start, end, **_scope_filter(scope))
+    invitations = load_delivered_invitations(start, end, **groups.read_filter)
     scored = answers.loc[~is_kano]
     # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
     responses = scoring.response_table(scored, weights=survey_weights())
@@ -160,12 +202,13 @@ def _compute_chunk(*, site: str, month: dt.date, days: set[dt.date] | None = Non
     # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
     _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=cuts, groups=groups))
     figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
-    _add_balance_figures(figures, month=month, scope=scope, tz=tz)
+    _add_balance_figures(figures, month=month, scopes=scopes, tz=tz)
     for metrics in figures.values():
         # Every snapshot carries every name; a group without records has no upheld grievance.
         for name in (*CUSTOMER_METRICS, *KPI_METRICS):
             metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
-    _delete_chunk_snapshots(month=month, scope=scope, periods=groups.periods)
+    for scope in scopes:
+        _delete_chunk_snapshots(month=month, scope=scope, periods=groups.periods)
     write_snapshots([(*group, metrics) for group, metrics in figures.items()])
     return len(figures)
 
@@ -239,23 +282,37 @@ class ChunkGroups:
     """
 
     def __init__(
-        self, *, scope: dict | None, month: dt.date, tz: str, periods: set[tuple[str, dt.date]] | None = None
+        self,
+        *,
+        scope: dict | list[dict | None] | None,
+        month: dt.date,
+        tz: str,
+        periods: set[tuple[str, dt.date]] | None = None,
     ) -> None:
-        self.scope = scope
+        # A site's scope (``_site_scope``), None for the centre, or a list of them (one month's chunks).
+        scopes = scope if isinstance(scope, list) else [scope]
         self.month = month
         self.tz = tz
         # The (granularity, period_start) pairs to keep; None keeps every period of the month.
         self.periods = periods
-        if scope is None:
-            self.levels = [(Level.CENTRE, None, np.zeros(1, dtype=np.int64), [CENTRE_KEY])]
-        else:
-            agents = sorted(scope["agents"])
-            teams = sorted(scope["teams"])
-            self.levels = [
-                (Level.AGENT, "agent_id", np.array(agents, dtype=np.int64), [scope["agents"][a] for a in agents]),
-                (Level.TEAM, "team_id", np.array(teams, dtype=np.int64), [scope["teams"][t] for t in teams]),
-                (Level.SITE, "site_id", np.array([scope["site_id"]], dtype=np.int64), [scope["site"]]),
-            ]
+        sites = [s for s in scopes if s is not None]
+        self.levels = []
+        if sites:
+            agents = {a: name for s in sites for a, name in s["agents"].items()}
+            teams = {t: name for s in sites for t, name in s["teams"].items()}
+            site_ids = {s["site_id"]: s["site"] for s in sites}
+            for level, column, names in (
+                (Level.AGENT, "agent_id", agents),
+                (Level.TEAM, "team_id", teams),
+                (Level.SITE, "site_id", site_ids),
+            ):
+                ids = sorted(names)
+                self.levels.append((level, column, np.array(ids, dtype=np.int64), [names[i] for i in ids]))
+        if len(sites) < len(scopes):
+            self.levels.append((Level.CENTRE, None, np.zeros(1, dtype=np.int64), [CENTRE_KEY]))
+        # What the loaders read: one site's rows, or every row (the centre, or several sites).
+        self.read_filter = _scope_filter(sites[0]) if len(scopes) == 1 and sites else {}
+        self.site_id = sites[0]["site_id"] if len(scopes) == 1 and sites else None
         # Each (level, key) is a slot; a group's number is (slot * 3 + granularity) * 32 + day of the month.
         self.slot_level: list[str] = []
         self.slot_key: list[str] = []
@@ -460,10 +517,9 @@ def _kpi_figures(*, groups: ChunkGroups) -> dict[tuple, dict]:
     start, end = chunk_window(groups.month, tz=groups.tz)
     zone = zoneinfo.ZoneInfo(groups.tz)
     first, last = start.astimezone(zone).date(), (end - dt.timedelta(seconds=1)).astimezone(zone).date()
-    site_id = None if groups.scope is None else groups.scope["site_id"]
-    kpi = load_kpi(first, last, site_id=site_id)
-    evaluations = load_evaluations(first, last, site_id=site_id)
-    grievances = load_upheld_grievances(start, end, **_scope_filter(groups.scope))
+    kpi = load_kpi(first, last, site_id=groups.site_id)
+    evaluations = load_evaluations(first, last, site_id=groups.site_id)
+    grievances = load_upheld_grievances(start, end, **groups.read_filter)
     # KPI records and evaluations are kept per local calendar date.
     kpi_rows = groups.level_rows(kpi, days=_date_days(kpi["date"]))
     evaluation_rows = groups.level_rows(evaluations, days=_date_days(evaluations["date"]))
@@ -484,7 +540,7 @@ def _kpi_figures(*, groups: ChunkGroups) -> dict[tuple, dict]:
     return result
 
 
-def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: dict | None, tz: str) -> None:
+def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scopes: list[dict | None], tz: str) -> None:
     """§5 and §8 for week and month groups: the pulse whose window overlaps the period most, C, E, quadrant, lean.
 
     A team hidden by the anonymity rule gets no employee figures and so stays out of the balance.
@@ -499,11 +555,14 @@ def _add_balance_figures(figures: dict[tuple, dict], *, month: dt.date, scope: d
             "pk", flat=True
         )
     )
-    # The chunk's own groups only: a site's teams and the site, or the centre.
-    if scope is None:
-        wanted = {Level.CENTRE: None}
-    else:
-        wanted = {Level.TEAM: set(scope["teams"].values()), Level.SITE: {scope["site"]}}
+    # The chunks' own groups only: their sites' teams and the sites, and the centre.
+    wanted: dict[str, set[str] | None] = {}
+    for scope in scopes:
+        if scope is None:
+            wanted[Level.CENTRE] = None
+        else:
+            wanted.setdefault(Level.TEAM, set()).update(scope["teams"].values())
+            wanted.setdefault(Level.SITE, set()).add(scope["site"])
     pulse: dict[str, pd.DataFrame] = (
         pulse_metrics_by_level(levels=wanted, round_ids=rounds) if rounds else dict.fromkeys(wanted, pd.DataFrame())
     )

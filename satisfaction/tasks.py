@@ -23,52 +23,85 @@ RECOMPUTE_DEBOUNCE_SECONDS = 10
 RECOMPUTE_SCHEDULED_KEY = "scores:recompute-scheduled"
 
 
+# Chunk tasks are idempotent: redelivered after a lost worker, retried with backoff on database errors.
+CHUNK_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 20,
+}
+
+
 def _lock_key(site: str, month: str) -> str:
     return f"scores:lock:{site}:{month}"
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=20,
-)
+def _take_locks(keys: list[str], holder: str, *, retaking: bool) -> bool:
+    """Take every lock in ``keys`` for ``holder``, or none of them.
+
+    With ``retaking``, a lock already held by ``holder`` counts as taken: it was left by a worker
+    killed mid-job, and the redelivered job takes it over.
+    """
+    taken = []
+    for key in keys:
+        if cache.add(key, holder, CHUNK_LOCK_SECONDS) or (retaking and cache.get(key) == holder):
+            taken.append(key)
+            continue
+        cache.delete_many(taken)
+        return False
+    return True
+
+
+@shared_task(**CHUNK_TASK_OPTIONS)
 def compute_chunk_task(self, site: str, month: str) -> int:
     """Recompute one site x month chunk; never two at once on the same chunk."""
-    key = _lock_key(site, month)
-    holder = self.request.id or "eager"
-    # A lock holding this very task id was left by a worker killed mid-job: the redelivered job takes it over.
-    if not cache.add(key, holder, CHUNK_LOCK_SECONDS) and not (self.request.id and cache.get(key) == holder):
-        raise self.retry(countdown=LOCK_RETRY_SECONDS)
+    return _compute_locked(self, month, [site])
+
+
+@shared_task(**CHUNK_TASK_OPTIONS)
+def compute_month_task(self, month: str, sites: list[str]) -> int:
+    """Recompute the chunks of ``sites`` in one month from one read; never two at once on a chunk."""
+    return _compute_locked(self, month, sites)
+
+
+def _compute_locked(task, month: str, sites: list[str]) -> int:
+    keys = [_lock_key(site, month) for site in sites]
+    holder = task.request.id or "eager"
+    if not _take_locks(keys, holder, retaking=bool(task.request.id)):
+        raise task.retry(countdown=LOCK_RETRY_SECONDS)
     try:
-        return services.compute_chunk(site=site, month=dt.date.fromisoformat(month), clear_marks=True)
+        return services.compute_chunks(sites=sites, month=dt.date.fromisoformat(month), clear_marks=True)
     finally:
-        cache.delete(key)
+        cache.delete_many(keys)
 
 
 @shared_task
 def compute_all_scores_task(since: str | None = None) -> int:
-    """The nightly full recompute: every chunk as an independent task in one Celery group."""
-    chunks = services.all_chunks(since=dt.date.fromisoformat(since) if since else None)
-    group(compute_chunk_task.s(site, month.isoformat()) for site, month in chunks).apply_async()
-    return len(chunks)
+    """The nightly full recompute: every month's chunks as one independent task, all in one Celery group.
+
+    A month's site chunks and its centre chunk read the same answers, so one task reads them once.
+    """
+    months = services.chunks_by_month(services.all_chunks(since=dt.date.fromisoformat(since) if since else None))
+    group(compute_month_task.s(month.isoformat(), sites) for month, sites in months).apply_async()
+    return len(months)
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=10)
 def recompute_dirty_task() -> int:
     """Recompute the chunks marked stale by new answers (debounced; also swept by beat)."""
     done = 0
-    for site, month in services.take_dirty_chunks():
-        key = _lock_key(site, month.isoformat())
-        if not cache.add(key, "dirty", CHUNK_LOCK_SECONDS):
-            continue  # another task holds it; the marks stay for the next sweep
+    for month, sites in services.chunks_by_month(services.take_dirty_chunks()):
+        # Chunks another task holds keep their marks for the next sweep.
+        free = [site for site in sites if cache.add(_lock_key(site, month.isoformat()), "dirty", CHUNK_LOCK_SECONDS)]
+        if not free:
+            continue
         try:
-            services.compute_chunk(site=site, month=month, clear_marks=True, only_marked=True)
-            done += 1
+            services.compute_chunks(sites=free, month=month, clear_marks=True, only_marked=True)
+            done += len(free)
         finally:
-            cache.delete(key)
+            cache.delete_many([_lock_key(site, month.isoformat()) for site in free])
     return done
 
 

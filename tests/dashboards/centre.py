@@ -171,8 +171,7 @@ def build_centre() -> Centre:
     GrievanceFactory(contact=contact_a, filed_at=opened)
     PraiseFactory(agent=contact_a.agent, contact=contact_a, status="upheld", verified_at=opened, opened_at=opened)
     _add_comments_and_kano(last)
-    for site, month in services.all_chunks():
-        services.compute_chunk(site=site, month=month)
+    services.compute_all()
     return Centre(
         teams=teams,
         agents=agents,

@@ -23,8 +23,7 @@ HEADER = "contact_id,agent,answered_at,channel,item,dimension,value\n"
 
 
 def _recompute() -> None:
-    for site, month in services.all_chunks():
-        services.compute_chunk(site=site, month=month)
+    services.compute_all()
 
 
 def _pulse_round(team, *, opens: dt.datetime, days: int, answers: list[int], engagement_item):

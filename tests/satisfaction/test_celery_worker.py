@@ -5,8 +5,9 @@ import time
 
 import pytest
 
+from satisfaction import services
 from satisfaction.models import DirtyChunk, ScoreSnapshot
-from satisfaction.tasks import compute_chunk_task, recompute_dirty_task
+from satisfaction.tasks import compute_all_scores_task, compute_chunk_task, recompute_dirty_task
 from surveys import services as survey_services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
@@ -53,6 +54,22 @@ def test_the_worker_computes_a_chunk_sent_to_it(imported, celery_worker_process)
     assert month.metrics["nps"] == pytest.approx(0)
     # The chunk is one site's: site-b and the centre are other chunks, not computed here.
     assert not ScoreSnapshot.objects.filter(key__in=["B001", "team-b", "site-b", "centre"]).exists()
+
+
+def test_the_nightly_group_computes_every_chunk_a_month_per_task(imported, celery_worker_process):
+    # March's three chunks (site-a, site-b, the centre) are one task, which reads March once.
+    assert services.chunks_by_month(services.all_chunks()) == [(MARCH, ["site-a", "site-b", "centre"])]
+    # Run here as beat's worker would run it: it sends the month tasks to the test's worker.
+    assert compute_all_scores_task() == 1
+    centre = wait_for_snapshot(level="centre", key="centre", granularity="month", period_start=MARCH)
+    assert centre.metrics["n_responses"] == 3
+    assert centre.metrics["csat_pct"] == pytest.approx(200 / 3)
+    assert centre.metrics["csat_mean"] == pytest.approx(11 / 3)
+    site_b = wait_for_snapshot(level="site", key="site-b", granularity="month", period_start=MARCH)
+    assert site_b.metrics["csat_pct"] == pytest.approx(100)
+    agent_a = wait_for_snapshot(level="agent", key="A001", granularity="month", period_start=MARCH)
+    assert agent_a.metrics["csat_mean"] == pytest.approx(3.5)
+    assert not DirtyChunk.objects.filter(month=MARCH).exists()
 
 
 def test_the_worker_recomputes_the_chunks_an_import_marked_stale(imported, celery_worker_process):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from satisfaction.models import DirtyChunk, ScoreSnapshot
-from satisfaction.services import all_chunks, compute_chunk
+from satisfaction.services import compute_all, compute_chunk
 from surveys.services import import_responses
 
 pytestmark = pytest.mark.django_db
@@ -284,8 +284,7 @@ def snapshot_set() -> set[tuple]:
 
 
 def full_recompute() -> None:
-    for site, month in all_chunks():
-        compute_chunk(site=site, month=month)
+    compute_all()
 
 
 # --- hand-worked figures -------------------------------------------------------------------
@@ -640,3 +639,36 @@ def test_incremental_answers_on_many_days_give_exactly_the_full_recompute(agents
     ScoreSnapshot.objects.all().delete()
     full_recompute()
     assert snapshot_set() == incremental
+
+
+def test_a_months_chunks_together_give_each_chunk_its_own_figures(agents, import_scored):
+    from satisfaction.services import compute_chunks
+
+    import_scored(FILE_B)
+    ScoreSnapshot.objects.all().delete()
+    for site in ("site-a", "site-b", "centre"):
+        compute_chunk(site=site, month=MONTH)
+    alone = {s[:4]: dict(s[4]) for s in snapshot_set()}
+    ScoreSnapshot.objects.all().delete()
+    assert compute_chunks(sites=["centre", "site-b", "site-a"], month=MONTH) == len(alone)
+    together = {s[:4]: dict(s[4]) for s in snapshot_set()}
+    assert together.keys() == alone.keys()
+    for group, figures in alone.items():
+        # Only counts of a dimension that another site's answers carry are added (0), nothing else differs.
+        added = {name: together[group][name] for name in together[group].keys() - figures.keys()}
+        assert set(added.values()) <= {0, None}, (group, added)
+        assert {name: together[group][name] for name in figures} == figures, group
+
+
+def test_a_month_computes_only_its_marked_chunks(agents, import_scored):
+    from satisfaction.services import compute_chunks, mark_dirty
+
+    import_scored(BASE)
+    _tamper("agent", "A001", "day", D(2026, 3, 2))
+    _tamper("agent", "B001", "day", D(2026, 3, 4))
+    mark_dirty(chunks=[("site-b", MONTH)])
+    compute_chunks(sites=["site-a", "site-b", "centre"], month=MONTH, clear_marks=True, only_marked=True)
+    # site-b (and the centre) were marked: B001's day is right again; site-a's chunk was left alone.
+    assert "tampered" not in metrics("agent", "B001", "day", D(2026, 3, 4))
+    assert metrics("agent", "A001", "day", D(2026, 3, 2)) == {"tampered": True}
+    assert not DirtyChunk.objects.exists()

@@ -28,8 +28,7 @@ def test_kano_category_and_coefficients_per_attribute(agent_a):
     # category O (most frequent); better = (A + O) / (A + O + M + I) = 3/5; worse = -(O + M) / 5 = -3/5.
     pairs = [(1, 5), (1, 5), (1, 3), (2, 5), (3, 3)]
     _with_kano_answers("A001", pairs)
-    for site, month in services.all_chunks():
-        services.compute_chunk(site=site, month=month)
+    services.compute_all()
     month = ScoreSnapshot.objects.get(
         level="team", key="team-a", granularity="month", period_start=dt.date(2026, 3, 1)
     ).metrics

@@ -19,8 +19,7 @@ def _snapshot(level: str, key: str, granularity: str = "month", period: dt.date 
 
 
 def _recompute() -> None:
-    for site, month in services.all_chunks():
-        services.compute_chunk(site=site, month=month)
+    services.compute_all()
 
 
 def _kpi(agent, day: int, **counts) -> KpiRecord:
