@@ -339,9 +339,8 @@ def main() -> None:
         profiler.enable()
     started = time.perf_counter()
     chunks = services.all_chunks()
-    # As the nightly job does: a month's chunks (its sites' and the centre's) from one read.
-    for month, sites in services.chunks_by_month(chunks):
-        services.compute_chunks(sites=sites, month=month)
+    # As `compute_scores --full` does: a month's chunks (its sites' and the centre's) from one read, pipelined.
+    services.compute_all()
     full_s = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()

@@ -11,6 +11,7 @@ import io
 import logging
 import zoneinfo
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import orjson
@@ -171,8 +172,48 @@ def compute_all(*, since: dt.date | None = None) -> int:
     """The full recompute in this process: every month's chunks (``all_chunks``), a month at a time.
 
     The nightly job runs the same months as tasks of one Celery group (``compute_all_scores_task``).
+    On PostgreSQL, outside a transaction, the months are pipelined: while this thread scores one
+    month, one thread reads the next month's answers and another replaces the previous month's
+    snapshots, each on its own connection. Both spend their time waiting for PostgreSQL (psycopg2
+    lets go of the GIL in COPY), which then works on the other core.
     """
-    return sum(compute_chunks(sites=sites, month=month) for month, sites in chunks_by_month(all_chunks(since=since)))
+    months = chunks_by_month(all_chunks(since=since))
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(months) < 2:
+        return sum(compute_chunks(sites=sites, month=month) for month, sites in months)
+    return _compute_pipelined(months)
+
+
+def _compute_pipelined(months: list[tuple[dt.date, list[str]]]) -> int:
+    plans = [_ChunkPlan(sites=sites, month=month) for month, sites in months]
+    written = 0
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scores") as pool:
+        reading = pool.submit(_on_own_connection, plans[0].read)
+        writing = None
+        for position, plan in enumerate(plans):
+            frames = reading.result()
+            if position + 1 < len(plans):
+                reading = pool.submit(_on_own_connection, plans[position + 1].read)
+            with transaction.atomic():
+                figures = plan.figures(frames)
+            del frames
+            if writing is not None:
+                written += writing.result()
+            writing = pool.submit(_on_own_connection, plan.replace, figures)
+        written += writing.result()
+    return written
+
+
+def _on_own_connection(job, *args):
+    """Run ``job`` in one transaction on this thread's connection, closed afterwards (pool threads outlive it)."""
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cursor.execute("SET LOCAL jit = off")
+            return job(*args)
+    finally:
+        connection.close()
 
 
 def chunks_by_month(chunks: Iterable[tuple[str, dt.date]]) -> list[tuple[dt.date, list[str]]]:
@@ -184,33 +225,59 @@ def chunks_by_month(chunks: Iterable[tuple[str, dt.date]]) -> list[tuple[dt.date
 
 
 def _compute_chunks(*, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> int:
-    tz = settings.TIME_ZONE
-    start, end = chunk_window(month, tz=tz)
-    scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
-    groups = ChunkGroups(scope=scopes, month=month, tz=tz, periods=None if days is None else stale_periods(days, month))
-    # One read of the chunks' answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
-    # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
-    answers, cuts = load_answers_and_cuts(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **groups.read_filter)
-    is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
-    invitations = load_delivered_invitations(start, end, **groups.read_filter)
-    scored = answers.loc[~is_kano]
-    # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
-    responses = scoring.response_table(scored, weights=survey_weights())
-    figures = _customer_figures(responses, invitations, groups=groups)
-    _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
-    _merge_figures(figures, _kpi_figures(groups=groups))
-    # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
-    _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=cuts, groups=groups))
-    figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
-    _add_balance_figures(figures, month=month, scopes=scopes, tz=tz)
-    for metrics in figures.values():
-        # Every snapshot carries every name; a group without records has no upheld grievance.
-        for name in (*CUSTOMER_METRICS, *KPI_METRICS):
-            metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
-    for scope in scopes:
-        _delete_chunk_snapshots(month=month, scope=scope, periods=groups.periods)
-    write_snapshots([(*group, metrics) for group, metrics in figures.items()])
-    return len(figures)
+    plan = _ChunkPlan(sites=sites, month=month, days=days)
+    return plan.replace(plan.figures(plan.read()))
+
+
+class _ChunkPlan:
+    """One month's chunks, computed in three steps: read the answers, score them, replace the snapshots.
+
+    The steps are apart so that a full recompute can run them for different months at once.
+    """
+
+    def __init__(self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> None:
+        self.month = month
+        self.tz = settings.TIME_ZONE
+        self.scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
+        periods = None if days is None else stale_periods(days, month)
+        self.groups = ChunkGroups(scope=self.scopes, month=month, tz=self.tz, periods=periods)
+
+    def read(self) -> dict[str, pd.DataFrame]:
+        """The chunks' answers (the scored items and the Kano pairs), response cuts and delivered invitations."""
+        start, end = chunk_window(self.month, tz=self.tz)
+        # One read of the chunks' answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
+        # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
+        items = (*SCORED_ITEMS, *KANO_ITEMS)
+        answers, cuts = load_answers_and_cuts(start, end, items=items, **self.groups.read_filter)
+        invitations = load_delivered_invitations(start, end, **self.groups.read_filter)
+        return {"answers": answers, "cuts": cuts, "invitations": invitations}
+
+    def figures(self, frames: dict[str, pd.DataFrame]) -> dict[tuple, dict]:
+        """Every figure of the chunks' groups, {(level, key, granularity, period_start): {name: figure}}."""
+        groups, answers = self.groups, frames["answers"]
+        is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
+        scored = answers.loc[~is_kano]
+        # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
+        responses = scoring.response_table(scored, weights=survey_weights())
+        figures = _customer_figures(responses, frames["invitations"], groups=groups)
+        _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
+        _merge_figures(figures, _kpi_figures(groups=groups))
+        # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
+        _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=frames["cuts"], groups=groups))
+        figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
+        _add_balance_figures(figures, month=self.month, scopes=self.scopes, tz=self.tz)
+        for metrics in figures.values():
+            # Every snapshot carries every name; a group without records has no upheld grievance.
+            for name in (*CUSTOMER_METRICS, *KPI_METRICS):
+                metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
+        return figures
+
+    def replace(self, figures: dict[tuple, dict]) -> int:
+        """Delete the chunks' snapshots of the computed periods and write ``figures`` instead."""
+        for scope in self.scopes:
+            _delete_chunk_snapshots(month=self.month, scope=scope, periods=self.groups.periods)
+        write_snapshots([(*group, metrics) for group, metrics in figures.items()])
+        return len(figures)
 
 
 def _merge_figures(figures: dict[tuple, dict], more: dict[tuple, dict]) -> None:

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import math
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -672,3 +673,25 @@ def test_a_month_computes_only_its_marked_chunks(agents, import_scored):
     assert "tampered" not in metrics("agent", "B001", "day", D(2026, 3, 4))
     assert metrics("agent", "A001", "day", D(2026, 3, 2)) == {"tampered": True}
     assert not DirtyChunk.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pipelined_full_recompute_writes_what_a_month_at_a_time_writes(agents, monkeypatch):
+    from satisfaction import services
+
+    import_responses(FILE_B.encode())
+    # February (R0's week began then), March and April: more than one month, so they are pipelined.
+    months = services.chunks_by_month(services.all_chunks())
+    assert [month for month, _sites in months] == [D(2026, 2, 1), MONTH, D(2026, 4, 1)]
+    threads = []
+    read = services._ChunkPlan.read
+    monkeypatch.setattr(services._ChunkPlan, "read", lambda plan: threads.append(threading.get_ident()) or read(plan))
+    ScoreSnapshot.objects.all().delete()
+    written = compute_all()
+    assert threading.get_ident() not in threads and len(threads) == len(months)
+    pipelined = snapshot_set()
+    assert written == len(pipelined) > 0
+    ScoreSnapshot.objects.all().delete()
+    for month, sites in months:
+        services.compute_chunks(sites=sites, month=month)
+    assert snapshot_set() == pipelined
