@@ -32,6 +32,9 @@ class ScoreSnapshot(models.Model):
     granularity = models.CharField(_("granularity"), max_length=8, choices=Granularity.choices)
     period_start = models.DateField(_("period start"))
     metrics = models.JSONField(_("figures"), default=dict)
+    # A digest of the figures as written: a recompute rewrites only the snapshots whose figures changed.
+    digest = models.BigIntegerField(_("digest"), null=True, editable=False)
+    # When these figures were first written as they are (a recompute that changes nothing keeps it).
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
     class Meta:

@@ -7,6 +7,7 @@ records changed (their day, week and month), so it gives exactly the full run's 
 """
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import zoneinfo
@@ -273,10 +274,23 @@ class _ChunkPlan:
         return figures
 
     def replace(self, figures: dict[tuple, dict]) -> int:
-        """Delete the chunks' snapshots of the computed periods and write ``figures`` instead."""
+        """Make the chunks' snapshots of the computed periods ``figures``: write the groups whose
+        figures changed or are new, delete the ones that changed or are gone, keep the rest."""
+        encoded = {group: _metrics_json(metrics) for group, metrics in figures.items()}
+        digests = {group: _digest(text) for group, text in encoded.items()}
+        kept: set[tuple] = set()
+        stale: list[int] = []
         for scope in self.scopes:
-            _delete_chunk_snapshots(month=self.month, scope=scope, periods=self.groups.periods)
-        write_snapshots([(*group, metrics) for group, metrics in figures.items()])
+            for pk, *group, digest in _chunk_snapshots(month=self.month, scope=scope, periods=self.groups.periods):
+                group = tuple(group)
+                if digest is not None and digests.get(group) == digest:
+                    kept.add(group)
+                else:
+                    stale.append(pk)
+        _delete_snapshots(stale)
+        write_snapshots(
+            [(*group, text, digests[group]) for group, text in encoded.items() if group not in kept], encoded=True
+        )
         return len(figures)
 
 
@@ -286,18 +300,31 @@ def _merge_figures(figures: dict[tuple, dict], more: dict[tuple, dict]) -> None:
         figures.setdefault(group, {}).update(metrics)
 
 
-def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
+def write_snapshots(rows: list[tuple], *, encoded: bool = False) -> None:
     """Insert (level, key, granularity, period_start, metrics) rows: with COPY on PostgreSQL.
 
-    A full recompute writes hundreds of thousands of rows, so no model instance is built per row.
+    With ``encoded``, each row's metrics are already ``_metrics_json`` text, followed by their
+    ``_digest``. A full recompute writes hundreds of thousands of rows, so no model instance is
+    built per row.
     """
+    if not rows:
+        return
+    if not encoded:
+        rows = [(*group, text, _digest(text)) for *group, metrics in rows for text in [_metrics_json(metrics)]]
     # Kept dashboards show snapshots: none of them is served again once these are committed.
     pagecache.bump()
     if connection.vendor != "postgresql":
         ScoreSnapshot.objects.bulk_create(
             [
-                ScoreSnapshot(level=level, key=key, granularity=granularity, period_start=period, metrics=metrics)
-                for level, key, granularity, period, metrics in rows
+                ScoreSnapshot(
+                    level=level,
+                    key=key,
+                    granularity=granularity,
+                    period_start=period,
+                    metrics=orjson.loads(text),
+                    digest=digest,
+                )
+                for level, key, granularity, period, text, digest in rows
             ],
             batch_size=SNAPSHOT_BATCH_SIZE,
         )
@@ -305,12 +332,32 @@ def write_snapshots(rows: list[tuple[str, str, str, dt.date, dict]]) -> None:
     now = timezone.now().isoformat()
     # COPY's text format: tab-separated, with backslashes (JSON escapes) doubled.
     text = "".join(
-        f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(_metrics_json(metrics))}\t{now}\n"
-        for level, key, granularity, period, metrics in rows
+        f"{level}\t{_copy_text(key)}\t{granularity}\t{period.isoformat()}\t{_copy_text(metrics)}\t{digest}\t{now}\n"
+        for level, key, granularity, period, metrics, digest in rows
     )
-    columns = "level, key, granularity, period_start, metrics, computed_at"
+    columns = "level, key, granularity, period_start, metrics, digest, computed_at"
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {ScoreSnapshot._meta.db_table} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+def _digest(text: str) -> int:
+    """A 64-bit digest of a snapshot's figures (its ``_metrics_json``), to tell a changed snapshot."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _delete_snapshots(pks: list[int]) -> None:
+    """Delete snapshots by id, in one statement."""
+    if not pks:
+        return
+    pagecache.bump()
+    if connection.vendor != "postgresql":
+        for start in range(0, len(pks), SNAPSHOT_BATCH_SIZE):
+            ScoreSnapshot.objects.filter(pk__in=pks[start : start + SNAPSHOT_BATCH_SIZE])._raw_delete(
+                ScoreSnapshot.objects.db
+            )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ScoreSnapshot._meta.db_table} WHERE id = ANY(%s)", [pks])
 
 
 def _metrics_json(metrics: dict) -> str:
@@ -687,9 +734,10 @@ def stale_periods(days: Iterable[dt.date], month: dt.date) -> set[tuple[str, dt.
     return periods
 
 
-def _delete_chunk_snapshots(
+def _chunk_snapshots(
     *, month: dt.date, scope: dict | None, periods: set[tuple[str, dt.date]] | None = None
-) -> None:
+) -> list[tuple[int, str, str, str, dt.date, int | None]]:
+    """(id, level, key, granularity, period_start, digest) of a chunk's snapshots of ``periods`` (None: all)."""
     in_month = ScoreSnapshot.objects.filter(period_start__gte=month, period_start__lt=next_month(month))
     if periods is not None:
         chosen = Q(pk__in=[])
@@ -697,11 +745,14 @@ def _delete_chunk_snapshots(
             chosen |= Q(granularity=granularity, period_start=start)
         in_month = in_month.filter(chosen)
     if scope is None:
-        in_month.filter(level=Level.CENTRE).delete()
-        return
-    in_month.filter(level=Level.AGENT, key__in=list(scope["agents"].values())).delete()
-    in_month.filter(level=Level.TEAM, key__in=list(scope["teams"].values())).delete()
-    in_month.filter(level=Level.SITE, key=scope["site"]).delete()
+        chunk = Q(level=Level.CENTRE)
+    else:
+        chunk = (
+            Q(level=Level.AGENT, key__in=list(scope["agents"].values()))
+            | Q(level=Level.TEAM, key__in=list(scope["teams"].values()))
+            | Q(level=Level.SITE, key=scope["site"])
+        )
+    return list(in_month.filter(chunk).values_list("id", "level", "key", "granularity", "period_start", "digest"))
 
 
 def all_chunks(*, since: dt.date | None = None) -> list[tuple[str, dt.date]]:

@@ -165,14 +165,15 @@ def test_only_watched_models_have_listeners_so_bulk_deletes_stay_one_statement()
         assert post_save.has_listeners(model) and post_delete.has_listeners(model), model
 
 
-def test_deleting_a_chunks_snapshots_is_one_statement(centre):
+def test_finding_and_deleting_a_chunks_snapshots_are_one_statement_each(centre):
     from satisfaction.models import ScoreSnapshot
 
     month = centre.months[-1]
     with CaptureQueriesContext(connection) as queries:
-        services._delete_chunk_snapshots(month=month, scope=None)
-    assert len(queries.captured_queries) == 1
-    assert not ScoreSnapshot.objects.filter(level="centre", period_start__gte=month).exists()
+        found = services._chunk_snapshots(month=month, scope=None)
+        services._delete_snapshots([pk for pk, *_group in found])
+    assert len(queries.captured_queries) == 2
+    assert found and not ScoreSnapshot.objects.filter(level="centre", period_start__gte=month).exists()
 
 
 def test_nothing_is_kept_in_a_process_local_cache(client, centre, settings):
