@@ -267,11 +267,9 @@ class _ChunkPlan:
         _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=frames["cuts"], groups=groups))
         figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
         _add_balance_figures(figures, month=self.month, scopes=self.scopes, tz=self.tz)
-        for metrics in figures.values():
-            # Every snapshot carries every name; a group without records has no upheld grievance.
-            for name in (*CUSTOMER_METRICS, *KPI_METRICS):
-                metrics.setdefault(name, 0 if name in ZERO_WHEN_ABSENT else None)
-        return figures
+        # Every snapshot carries every name; a group without records has no upheld grievance.
+        defaults = {name: 0 if name in ZERO_WHEN_ABSENT else None for name in (*CUSTOMER_METRICS, *KPI_METRICS)}
+        return {group: {**defaults, **metrics} for group, metrics in figures.items()}
 
     def replace(self, figures: dict[tuple, dict]) -> int:
         """Make the chunks' snapshots of the computed periods ``figures``: write the groups whose
