@@ -11,7 +11,7 @@ import hashlib
 import io
 import logging
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -169,23 +169,35 @@ def _site_order(site: str) -> tuple[bool, str]:
     return site == CENTRE_KEY, site
 
 
-def compute_all(*, since: dt.date | None = None) -> int:
+def compute_all(
+    *, since: dt.date | None = None, clear_marks: bool = False, months_done: Callable[[int], None] | None = None
+) -> int:
     """The full recompute in this process: every month's chunks (``all_chunks``), a month at a time.
 
     The nightly job runs the same months as tasks of one Celery group (``compute_all_scores_task``).
+    ``clear_marks`` deletes the stale marks each month's read saw (``compute_chunk``); ``months_done``
+    is called with 1 as each month's snapshots are written (a progress bar).
+
     On PostgreSQL, outside a transaction, the months are pipelined: while this thread scores one
     month, one thread reads the next month's answers and another replaces the previous month's
     snapshots, each on its own connection. Both spend their time waiting for PostgreSQL (psycopg2
     lets go of the GIL in COPY), which then works on the other core.
     """
     months = chunks_by_month(all_chunks(since=since))
+    done = months_done or (lambda count: None)
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(months) < 2:
-        return sum(compute_chunks(sites=sites, month=month) for month, sites in months)
-    return _compute_pipelined(months)
+        written = 0
+        for month, sites in months:
+            written += compute_chunks(sites=sites, month=month, clear_marks=clear_marks)
+            done(1)
+        return written
+    return _compute_pipelined(months, clear_marks=clear_marks, done=done)
 
 
-def _compute_pipelined(months: list[tuple[dt.date, list[str]]]) -> int:
-    plans = [_ChunkPlan(sites=sites, month=month) for month, sites in months]
+def _compute_pipelined(
+    months: list[tuple[dt.date, list[str]]], *, clear_marks: bool, done: Callable[[int], None]
+) -> int:
+    plans = [_ChunkPlan(sites=sites, month=month, clear_marks=clear_marks) for month, sites in months]
     written = 0
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scores") as pool:
         reading = pool.submit(_on_own_connection, plans[0].read)
@@ -196,11 +208,14 @@ def _compute_pipelined(months: list[tuple[dt.date, list[str]]]) -> int:
                 reading = pool.submit(_on_own_connection, plans[position + 1].read)
             with transaction.atomic():
                 figures = plan.figures(frames)
+            marks = frames["marks"]["pk"].tolist() if "marks" in frames else []
             del frames
             if writing is not None:
                 written += writing.result()
-            writing = pool.submit(_on_own_connection, plan.replace, figures)
+                done(1)
+            writing = pool.submit(_on_own_connection, plan.replace, figures, marks)
         written += writing.result()
+        done(1)
     return written
 
 
@@ -236,7 +251,12 @@ class _ChunkPlan:
     The steps are apart so that a full recompute can run them for different months at once.
     """
 
-    def __init__(self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> None:
+    def __init__(
+        self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None, clear_marks: bool = False
+    ) -> None:
+        # With ``clear_marks``, ``read`` also takes the chunks' stale marks and ``replace`` deletes them.
+        self.clear_marks = clear_marks
+        self.sites = sites
         self.month = month
         self.tz = settings.TIME_ZONE
         self.scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
@@ -251,7 +271,12 @@ class _ChunkPlan:
         items = (*SCORED_ITEMS, *KANO_ITEMS)
         answers, cuts = load_answers_and_cuts(start, end, items=items, **self.groups.read_filter)
         invitations = load_delivered_invitations(start, end, **self.groups.read_filter)
-        return {"answers": answers, "cuts": cuts, "invitations": invitations}
+        frames = {"answers": answers, "cuts": cuts, "invitations": invitations}
+        if self.clear_marks:
+            # In the read's transaction: a mark committed after it stays for the next run.
+            marks = DirtyChunk.objects.filter(site__in=self.sites, month=self.month).values_list("pk", flat=True)
+            frames["marks"] = pd.DataFrame({"pk": list(marks)}, dtype="int64")
+        return frames
 
     def figures(self, frames: dict[str, pd.DataFrame]) -> dict[tuple, dict]:
         """Every figure of the chunks' groups, {(level, key, granularity, period_start): {name: figure}}."""
@@ -271,9 +296,11 @@ class _ChunkPlan:
         defaults = {name: 0 if name in ZERO_WHEN_ABSENT else None for name in (*CUSTOMER_METRICS, *KPI_METRICS)}
         return {group: {**defaults, **metrics} for group, metrics in figures.items()}
 
-    def replace(self, figures: dict[tuple, dict]) -> int:
+    def replace(self, figures: dict[tuple, dict], marks: list[int] = ()) -> int:
         """Make the chunks' snapshots of the computed periods ``figures``: write the groups whose
-        figures changed or are new, delete the ones that changed or are gone, keep the rest."""
+        figures changed or are new, delete the ones that changed or are gone, keep the rest; and
+        delete the stale marks ``marks`` (ids) that the figures answer."""
+        DirtyChunk.objects.filter(pk__in=list(marks)).delete()
         encoded = {group: _metrics_json(metrics) for group, metrics in figures.items()}
         digests = {group: _digest(text) for group, text in encoded.items()}
         kept: set[tuple] = set()

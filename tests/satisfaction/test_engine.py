@@ -696,6 +696,13 @@ def test_the_pipelined_full_recompute_writes_what_a_month_at_a_time_writes(agent
     for month, sites in months:
         services.compute_chunks(sites=sites, month=month)
     assert snapshot_set() == pipelined
+    # The command runs the pipeline too, and clears the stale marks its reads saw.
+    services.mark_dirty(chunks=[("site-a", month) for month, _sites in months])
+    out = io.StringIO()
+    call_command("compute_scores", "--full", stdout=out)
+    assert f"{sum(len(sites) for _month, sites in months)} chunks recomputed" in out.getvalue()
+    assert not DirtyChunk.objects.exists()
+    assert snapshot_set() == pipelined
 
 
 def test_a_recompute_rewrites_only_the_snapshots_whose_figures_changed(agents, import_scored):

@@ -16,8 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args, full: bool, since: dt.date | None, **options) -> None:
         chunks = services.all_chunks(since=since) if full else services.take_dirty_chunks()
         months = services.chunks_by_month(chunks)
-        rows = 0
-        # A month's chunks are computed together, from one read of the month.
-        for month, sites in tqdm(months, desc="months", unit="month", disable=not months):
-            rows += services.compute_chunks(sites=sites, month=month, clear_marks=True, only_marked=not full)
+        if full:
+            with tqdm(total=len(months), desc="months", unit="month", disable=not months) as bar:
+                # Pipelined: the next month is read and the last one written while one is scored.
+                rows = services.compute_all(since=since, clear_marks=True, months_done=bar.update)
+        else:
+            rows = 0
+            # A month's stale chunks are computed together, from one read of the month.
+            for month, sites in tqdm(months, desc="months", unit="month", disable=not months):
+                rows += services.compute_chunks(sites=sites, month=month, clear_marks=True, only_marked=True)
         self.stdout.write(self.style.SUCCESS(f"{len(chunks)} chunks recomputed, {rows} snapshots written."))
