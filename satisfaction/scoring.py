@@ -93,6 +93,8 @@ PERIOD_GRANULARITIES = ("day", "week", "month")
 # Stand-in grouping key when a caller asks for one figure over the whole frame (``by=[]``).
 _ALL = "__all__"
 _ANSWER_COLUMNS = ("response_id", "item", "dimension", "value", "comment_negative")
+# The ``response_table`` columns ``customer_metrics`` reads (with ``gap`` and every ``gap_<d>``).
+GROUP_INPUT_COLUMNS = ("has_answer", "csat", "nps", "ces", "fcr", "hidden", "mismatch")
 _GROUP_SUFFIXES = ("sd", "ci_low", "ci_high", "n")
 
 
@@ -254,7 +256,8 @@ def customer_metrics(
             "mismatch": frame["mismatch"].astype(bool),
         },
         index=frame.index,
-    )
+        # Whole numbers, summed as such: pandas sums a boolean column by converting it group by group.
+    ).astype(np.int64)
     values = pd.DataFrame(
         {column: frame.get(column, np.nan) for column in [ITEM_CSAT, ITEM_CES, *gap_columns]},
         index=frame.index,

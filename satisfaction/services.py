@@ -618,11 +618,14 @@ def _customer_figures(responses: pd.DataFrame, invitations: pd.DataFrame, *, gro
     passes = groups.passes(answered)
     # Levels invited but without answers: the delivered counts are whole numbers, so any pass will do.
     rest = [n for n, (rows, _codes) in enumerate(sent) if len(rows) and not any(n in levels for levels in passes)]
+    # Only the columns the figures read are copied once per group a response counts for.
+    scored = responses[[c for c in responses.columns if c in scoring.GROUP_INPUT_COLUMNS or c.startswith("gap")]]
+    delivered = invitations[["delivered"]]
     result: dict[tuple, dict] = {}
     for levels in [*passes, *([rest] if rest else [])]:
-        frame = groups.take(responses, answered, levels)
+        frame = groups.take(scored, answered, levels)
         figures = scoring.customer_metrics(
-            frame, by=["group"], dimensions=dimensions, invitations=groups.take(invitations, sent, levels)
+            frame, by=["group"], dimensions=dimensions, invitations=groups.take(delivered, sent, levels)
         )
         for name in names:
             if name not in figures.columns:
