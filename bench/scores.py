@@ -351,7 +351,8 @@ def main() -> None:
     _clear_snapshots()
     started = time.perf_counter()
     chunks = services.all_chunks()
-    # As `compute_scores --full` does: a month's chunks (its sites' and the centre's) from one read, pipelined.
+    # As `compute_scores --full` does: a month's chunks (its sites' and the centre's) from one read, a
+    # process per core.
     services.compute_all()
     full_s = time.perf_counter() - started
     if profiler is not None:
@@ -382,7 +383,8 @@ def main() -> None:
     for month, sites in services.chunks_by_month(services.take_dirty_chunks()):
         services.compute_chunks(sites=sites, month=month, clear_marks=True, only_marked=True)
     incremental_s = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The largest process: this one, or one of the full recompute's pool processes.
+    peak_mib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
     worker_times = {n: _full_with_workers(int(n)) for n in args.workers.split(",") if n}
 

@@ -10,15 +10,17 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import multiprocessing
+import os
 import zoneinfo
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 import orjson
 import pandas as pd
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -170,66 +172,50 @@ def _site_order(site: str) -> tuple[bool, str]:
 
 
 def compute_all(
-    *, since: dt.date | None = None, clear_marks: bool = False, months_done: Callable[[int], None] | None = None
+    *,
+    since: dt.date | None = None,
+    clear_marks: bool = False,
+    processes: int | None = None,
+    months_done: Callable[[int], None] | None = None,
 ) -> int:
-    """The full recompute in this process: every month's chunks (``all_chunks``), a month at a time.
+    """The full recompute from this process: every month's chunks (``all_chunks``), a month per job.
 
-    The nightly job runs the same months as tasks of one Celery group (``compute_all_scores_task``).
-    ``clear_marks`` deletes the stale marks each month's read saw (``compute_chunk``); ``months_done``
-    is called with 1 as each month's snapshots are written (a progress bar).
-
-    On PostgreSQL, outside a transaction, the months are pipelined: while this thread scores one
-    month, one thread reads the next month's answers and another replaces the previous month's
-    snapshots, each on its own connection. Both spend their time waiting for PostgreSQL (psycopg2
-    lets go of the GIL in COPY), which then works on the other core.
+    The nightly job runs the same months as tasks of one Celery group (``compute_all_scores_task``);
+    this runs them in ``processes`` local processes (default ``SCORES_PROCESSES``, else one per
+    core), each on its own connection, so that scoring (Python, one core per process) and
+    PostgreSQL's reading and writing (its own processes) share the cores. Within a transaction
+    (its rows are invisible to other connections), on SQLite or with one process, the months run
+    here one after another. ``clear_marks`` deletes the stale marks each month's read saw
+    (``compute_chunk``); ``months_done`` is called with 1 as each month is written (a progress bar).
     """
     months = chunks_by_month(all_chunks(since=since))
     done = months_done or (lambda count: None)
-    if connection.vendor != "postgresql" or connection.in_atomic_block or len(months) < 2:
+    processes = min(processes or settings.SCORES_PROCESSES or os.cpu_count() or 1, len(months))
+    in_process = connection.vendor != "postgresql" or connection.in_atomic_block
+    # A daemonic process (a Celery prefork child) may not start processes of its own.
+    if in_process or processes < 2 or multiprocessing.current_process().daemon:
         written = 0
         for month, sites in months:
             written += compute_chunks(sites=sites, month=month, clear_marks=clear_marks)
             done(1)
         return written
-    return _compute_pipelined(months, clear_marks=clear_marks, done=done)
-
-
-def _compute_pipelined(
-    months: list[tuple[dt.date, list[str]]], *, clear_marks: bool, done: Callable[[int], None]
-) -> int:
-    plans = [_ChunkPlan(sites=sites, month=month, clear_marks=clear_marks) for month, sites in months]
+    # Forked children must not share this process's connections (nor it theirs).
+    connections.close_all()
     written = 0
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scores") as pool:
-        reading = pool.submit(_on_own_connection, plans[0].read)
-        writing = None
-        for position, plan in enumerate(plans):
-            frames = reading.result()
-            if position + 1 < len(plans):
-                reading = pool.submit(_on_own_connection, plans[position + 1].read)
-            with transaction.atomic():
-                figures = plan.figures(frames)
-            marks = frames["marks"]["pk"].tolist() if "marks" in frames else []
-            del frames
-            if writing is not None:
-                written += writing.result()
-                done(1)
-            writing = pool.submit(_on_own_connection, plan.replace, figures, marks)
-        written += writing.result()
-        done(1)
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        jobs = [pool.submit(_compute_month_job, sites, month, clear_marks) for month, sites in months]
+        for job in as_completed(jobs):
+            written += job.result()
+            done(1)
     return written
 
 
-def _on_own_connection(job, *args):
-    """Run ``job`` in one transaction on this thread's connection, closed afterwards (pool threads outlive it)."""
+def _compute_month_job(sites: list[str], month: dt.date, clear_marks: bool) -> int:
+    """``compute_chunks`` in a pool process, on a connection of its own closed afterwards."""
     try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    cursor.execute("SET LOCAL jit = off")
-            return job(*args)
+        return compute_chunks(sites=sites, month=month, clear_marks=clear_marks)
     finally:
-        connection.close()
+        connections.close_all()
 
 
 def chunks_by_month(chunks: Iterable[tuple[str, dt.date]]) -> list[tuple[dt.date, list[str]]]:
@@ -246,17 +232,9 @@ def _compute_chunks(*, sites: list[str], month: dt.date, days: set[dt.date] | No
 
 
 class _ChunkPlan:
-    """One month's chunks, computed in three steps: read the answers, score them, replace the snapshots.
+    """One month's chunks, computed in three steps: read the answers, score them, replace the snapshots."""
 
-    The steps are apart so that a full recompute can run them for different months at once.
-    """
-
-    def __init__(
-        self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None, clear_marks: bool = False
-    ) -> None:
-        # With ``clear_marks``, ``read`` also takes the chunks' stale marks and ``replace`` deletes them.
-        self.clear_marks = clear_marks
-        self.sites = sites
+    def __init__(self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> None:
         self.month = month
         self.tz = settings.TIME_ZONE
         self.scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
@@ -271,12 +249,7 @@ class _ChunkPlan:
         items = (*SCORED_ITEMS, *KANO_ITEMS)
         answers, cuts = load_answers_and_cuts(start, end, items=items, **self.groups.read_filter)
         invitations = load_delivered_invitations(start, end, **self.groups.read_filter)
-        frames = {"answers": answers, "cuts": cuts, "invitations": invitations}
-        if self.clear_marks:
-            # In the read's transaction: a mark committed after it stays for the next run.
-            marks = DirtyChunk.objects.filter(site__in=self.sites, month=self.month).values_list("pk", flat=True)
-            frames["marks"] = pd.DataFrame({"pk": list(marks)}, dtype="int64")
-        return frames
+        return {"answers": answers, "cuts": cuts, "invitations": invitations}
 
     def figures(self, frames: dict[str, pd.DataFrame]) -> dict[tuple, dict]:
         """Every figure of the chunks' groups, {(level, key, granularity, period_start): {name: figure}}."""
@@ -296,11 +269,9 @@ class _ChunkPlan:
         defaults = {name: 0 if name in ZERO_WHEN_ABSENT else None for name in (*CUSTOMER_METRICS, *KPI_METRICS)}
         return {group: {**defaults, **metrics} for group, metrics in figures.items()}
 
-    def replace(self, figures: dict[tuple, dict], marks: list[int] = ()) -> int:
+    def replace(self, figures: dict[tuple, dict]) -> int:
         """Make the chunks' snapshots of the computed periods ``figures``: write the groups whose
-        figures changed or are new, delete the ones that changed or are gone, keep the rest; and
-        delete the stale marks ``marks`` (ids) that the figures answer."""
-        DirtyChunk.objects.filter(pk__in=list(marks)).delete()
+        figures changed or are new, delete the ones that changed or are gone, keep the rest."""
         encoded = {group: _metrics_json(metrics) for group, metrics in figures.items()}
         digests = {group: _digest(text) for group, text in encoded.items()}
         kept: set[tuple] = set()

@@ -258,6 +258,8 @@ EMPLOYEE_TARGET = env.float("EMPLOYEE_TARGET", default=70.0)
 # Dashboards kept rendered until the data under them changes (satisfaction/pagecache.py); this
 # bounds only what no write marks, such as a case falling overdue. 0 turns the keeping off.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=120)
+# Processes `compute_scores --full` scores months in; 0 means one per core.
+SCORES_PROCESSES = env.int("SCORES_PROCESSES", default=0)
 
 # Customer surveys (issue 4): the invitation rule, links and channel providers.
 SURVEY_QUARANTINE_DAYS = env.int("SURVEY_QUARANTINE_DAYS", default=30)

@@ -3,7 +3,7 @@
 import datetime as dt
 import io
 import math
-import threading
+import os
 
 import pytest
 from django.core.management import call_command
@@ -677,32 +677,40 @@ def test_a_month_computes_only_its_marked_chunks(agents, import_scored):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_pipelined_full_recompute_writes_what_a_month_at_a_time_writes(agents, monkeypatch):
+def test_the_full_recompute_in_processes_writes_what_a_month_at_a_time_writes(agents, monkeypatch, tmp_path):
     from satisfaction import services
 
     import_responses(FILE_B.encode())
-    # February (R0's week began then), March and April: more than one month, so they are pipelined.
+    # February (R0's week began then), March and April: one job per month.
     months = services.chunks_by_month(services.all_chunks())
     assert [month for month, _sites in months] == [D(2026, 2, 1), MONTH, D(2026, 4, 1)]
-    threads = []
-    read = services._ChunkPlan.read
-    monkeypatch.setattr(services._ChunkPlan, "read", lambda plan: threads.append(threading.get_ident()) or read(plan))
+    computed = services.compute_chunks
+    pids = tmp_path / "pids"
+
+    def compute_and_tell(**kwargs):
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return computed(**kwargs)
+
+    monkeypatch.setattr(services, "compute_chunks", compute_and_tell)
     ScoreSnapshot.objects.all().delete()
-    written = compute_all()
-    assert threading.get_ident() not in threads and len(threads) == len(months)
-    pipelined = snapshot_set()
-    assert written == len(pipelined) > 0
+    written = compute_all(processes=2)
+    # Every month was scored in a pool process, none in this one.
+    workers = pids.read_text().split()
+    assert len(workers) == len(months) and str(os.getpid()) not in workers
+    in_processes = snapshot_set()
+    assert written == len(in_processes) > 0
     ScoreSnapshot.objects.all().delete()
     for month, sites in months:
-        services.compute_chunks(sites=sites, month=month)
-    assert snapshot_set() == pipelined
-    # The command runs the pipeline too, and clears the stale marks its reads saw.
+        computed(sites=sites, month=month)
+    assert snapshot_set() == in_processes
+    # The command runs the processes too, and clears the stale marks their reads saw.
     services.mark_dirty(chunks=[("site-a", month) for month, _sites in months])
     out = io.StringIO()
     call_command("compute_scores", "--full", stdout=out)
     assert f"{sum(len(sites) for _month, sites in months)} chunks recomputed" in out.getvalue()
     assert not DirtyChunk.objects.exists()
-    assert snapshot_set() == pipelined
+    assert snapshot_set() == in_processes
 
 
 def test_a_recompute_rewrites_only_the_snapshots_whose_figures_changed(agents, import_scored):

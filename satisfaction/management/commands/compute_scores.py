@@ -18,7 +18,7 @@ class Command(BaseCommand):
         months = services.chunks_by_month(chunks)
         if full:
             with tqdm(total=len(months), desc="months", unit="month", disable=not months) as bar:
-                # Pipelined: the next month is read and the last one written while one is scored.
+                # A month per job, in one process per core (SCORES_PROCESSES).
                 rows = services.compute_all(since=since, clear_marks=True, months_done=bar.update)
         else:
             rows = 0
