@@ -42,6 +42,8 @@ class _Compiled:
     end: int
     names: list[str]
     populators: list
+    # (attribute, position in the row) of the queryset's annotations.
+    annotations: tuple[tuple[str, int], ...]
 
 
 class ReusableQuery:
@@ -97,17 +99,20 @@ class ReusableQuery:
             end=end,
             names=[column.target.attname for column, _sql, _alias in select[start:end]],
             populators=get_related_populators(klass_info, select, using),
+            annotations=tuple(compiler.annotation_col_map.items()),
         )
         return compiled
 
     @staticmethod
     def _instance(compiled: _Compiled, row: tuple, using: str) -> Model:
-        """The row as ``ModelIterable`` makes it: the model, then its ``select_related`` objects."""
+        """The row as ``ModelIterable`` makes it: the model, its ``select_related`` objects, its annotations."""
         if compiled.converters:
             row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
         instance = compiled.model.from_db(using, compiled.names, row[compiled.start : compiled.end])
         for populator in compiled.populators:
             populator.populate(row, instance)
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
         return instance
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from satisfaction.exceptions import Conflict
 from satisfaction.querycache import ReusableQuery
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
-from surveys.selectors import form_questions, open_sms_invitations, skip_logic_answers
+from surveys.selectors import ANSWERS_SO_FAR, form_questions, open_sms_invitations, skip_logic_answers
 from surveys.services import mark_response_stale_statement, mark_responses_stale, schedule_comment_classification
 from surveys.survey_flow import AnswerKey, next_question
 
@@ -213,8 +214,21 @@ def locked_invitation_query() -> QuerySet[Invitation]:
     """Invitations locked (their row only) with the version, the contact and the contact's response if any.
 
     One statement finds, locks and joins what storing an answer needs; callers add the lookup.
+    On PostgreSQL it also brings the contact's answers so far (``ANSWERS_SO_FAR``), which the
+    skip logic reads: one round trip less per answer.
     """
-    return Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
+    query = Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
+    if connection.vendor == "postgresql":
+        query = query.annotate(**{ANSWERS_SO_FAR: RawSQL(_ANSWERS_SO_FAR_SQL, ())})
+    return query
+
+
+# Each answer of the invitation's contact as [item, dimension, value], or null without any.
+_ANSWERS_SO_FAR_SQL = (
+    f"SELECT json_agg(json_build_array(a.item, a.dimension, a.value)) FROM {Answer._meta.db_table} a"
+    f" JOIN {Response._meta.db_table} r ON r.id = a.response_id"
+    f" WHERE r.contact_id = {Invitation._meta.db_table}.contact_id"
+)
 
 
 # The lookups every answer makes, compiled once per process (satisfaction/querycache.py).

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 TOKEN = "twilio-auth-token-for-tests"
 WEB_ANSWER_QUERIES = 4
 SMS_WEBHOOK_QUERIES = 3
-SMS_PROCESSING_QUERIES = 11
-IVR_EVENT_QUERIES = 8
+SMS_PROCESSING_QUERIES = 10
+IVR_EVENT_QUERIES = 7
 IVR_STEP_QUERIES = 6
 # A retried IVR event: savepoint, the locked invitation, (its skip logic's answers), the delivery's row
 # that is not inserted, release. A retried text: savepoint, the inbox row not inserted, release.
