@@ -16,6 +16,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "0")) or len(os.sched_getaffini
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 60
 keepalive = 5
-# Requests per worker before it is replaced (jittered), a guard against slow leaks.
-max_requests = 20000
-max_requests_jitter = 2000
+# Requests per worker before it is replaced (jittered), a guard against slow leaks; 0 never replaces
+# one (bench/ingest.py, whose CPU probe follows the workers it found at the start).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10

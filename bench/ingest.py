@@ -66,15 +66,16 @@ CLIENTS = 20
 # Under /hooks/ like the webhooks, so it passes the same middleware (the rate limiter's included).
 BARE_PATH = "/hooks/bench/bare/"
 MAX_SECONDS = 15  # per phase
-INVITATIONS_PER_CHANNEL = 9000
+# Per channel and round: 10 s of IVR posts at up to ~450/s, then the paced phase.
+INVITATIONS_PER_CHANNEL_AND_ROUND = 5000
 RETRY_EVERY = 10
 WARM_UP_REQUESTS = 50
 SECRET = "bench-integration-secret"
 
 
-def _seed() -> dict[str, list]:
+def _seed(rounds: int) -> dict[str, list]:
     seeded = seed_open_invitations(
-        per_channel=INVITATIONS_PER_CHANNEL, code="bench", integration="bench-ivr", secret=SECRET
+        per_channel=INVITATIONS_PER_CHANNEL_AND_ROUND * rounds, code="bench", integration="bench-ivr", secret=SECRET
     )
     return {
         channel: [(i.token, i.external_id, i.phone, seeded.forms[channel]) for i in invitations]
@@ -90,7 +91,13 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
     }
     # Connections kept for the whole run (the deployment's 60 s would recycle them mid-phase), so
     # the CPU probe sees every backend from the phase's start to its end.
-    env = {**os.environ, "CONN_MAX_AGE": "600", **{k: v for k, v in overrides.items() if v}}
+    # No worker is replaced mid-run either (max_requests): a new one's CPU would escape the probe.
+    env = {
+        **os.environ,
+        "CONN_MAX_AGE": "600",
+        "GUNICORN_MAX_REQUESTS": "0",
+        **{k: v for k, v in overrides.items() if v},
+    }
     return start_gunicorn(port, env)
 
 
@@ -259,6 +266,9 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    if not queue:
+        # Its figures cover less time than asked: say so rather than let a short phase pass for a full one.
+        print(f"warning: {name} ran out of invitations after {elapsed:.1f} s", file=sys.stderr, flush=True)
     # Texts still in the inbox are answered before the next phase starts, and their work (the
     # worker's and PostgreSQL's) is charged to this phase: "stored answers/s" counts it in time too.
     drain = _drain_seconds()
@@ -365,7 +375,7 @@ def main() -> None:
     import django
 
     django.setup()
-    plan = _seed()
+    plan = _seed(args.rounds)
     from twilio.request_validator import RequestValidator
 
     from surveys.channels.signatures import hmac_signature
