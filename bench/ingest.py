@@ -233,6 +233,19 @@ class Pacer:
         return at
 
 
+def _analyze() -> None:
+    """Refresh the planner's statistics, as autovacuum does on a deployment's PostgreSQL.
+
+    Without them (autovacuum is off on some machines), the tables the answers fill keep the
+    statistics of the empty tables they started as, and the plans prepared for the answer paths
+    scan them whole: every answer then costs more than the last, round after round.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, rate: float | None = None) -> dict:
     """Run ``send(session, job, pacer)`` from 20 threads until the jobs or the time run out."""
     import requests
@@ -259,6 +272,7 @@ def _run_phase(name: str, jobs: list, send, seconds: float, probe: CpuProbe, *, 
                     counts["errors"] += 0 if ok else 1
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    _analyze()
     cpu_before = probe.read()
     began = time.monotonic()
     for thread in threads:
