@@ -12,6 +12,7 @@ import io
 import logging
 import multiprocessing
 import os
+import threading
 import zoneinfo
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -185,15 +186,13 @@ def compute_all(
     core), each on its own connection, so that scoring (Python, one core per process) and
     PostgreSQL's reading and writing (its own processes) share the cores. Within a transaction
     (its rows are invisible to other connections), on SQLite or with one process, the months run
-    here one after another. ``clear_marks`` deletes the stale marks each month's read saw
+    here one after another (``pool_size``). ``clear_marks`` deletes the stale marks each month's read saw
     (``compute_chunk``); ``months_done`` is called with 1 as each month is written (a progress bar).
     """
     months = chunks_by_month(all_chunks(since=since))
     done = months_done or (lambda count: None)
-    processes = min(processes or settings.SCORES_PROCESSES or os.cpu_count() or 1, len(months))
-    in_process = connection.vendor != "postgresql" or connection.in_atomic_block
-    # A daemonic process (a Celery prefork child) may not start processes of its own.
-    if in_process or processes < 2 or multiprocessing.current_process().daemon:
+    processes = pool_size(len(months), processes=processes)
+    if processes < 2:
         written = 0
         for month, sites in months:
             written += compute_chunks(sites=sites, month=month, clear_marks=clear_marks)
@@ -208,6 +207,18 @@ def compute_all(
             written += job.result()
             done(1)
     return written
+
+
+def pool_size(months: int, *, processes: int | None = None) -> int:
+    """How many processes ``compute_all`` scores ``months`` months in (1: in this process)."""
+    wanted = min(processes or settings.SCORES_PROCESSES or os.cpu_count() or 1, months)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    # A daemonic process (a Celery prefork child) may not start processes; and a process with other
+    # threads (a live server, a web worker's) must not fork: a child would close their connections.
+    if multiprocessing.current_process().daemon or threading.active_count() > 1:
+        return 1
+    return max(wanted, 1)
 
 
 def _compute_month_job(sites: list[str], month: dt.date, clear_marks: bool) -> int:
