@@ -238,67 +238,54 @@ def chunks_by_month(chunks: Iterable[tuple[str, dt.date]]) -> list[tuple[dt.date
 
 
 def _compute_chunks(*, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> int:
-    plan = _ChunkPlan(sites=sites, month=month, days=days)
-    return plan.replace(plan.figures(plan.read()))
+    tz = settings.TIME_ZONE
+    start, end = chunk_window(month, tz=tz)
+    scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
+    periods = None if days is None else stale_periods(days, month)
+    groups = ChunkGroups(scope=scopes, month=month, tz=tz, periods=periods)
+    # One read of the chunks' answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
+    # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
+    answers, cuts = load_answers_and_cuts(start, end, items=(*SCORED_ITEMS, *KANO_ITEMS), **groups.read_filter)
+    is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
+    invitations = load_delivered_invitations(start, end, **groups.read_filter)
+    scored = answers.loc[~is_kano]
+    # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
+    responses = scoring.response_table(scored, weights=survey_weights())
+    figures = _customer_figures(responses, invitations, groups=groups)
+    _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
+    _merge_figures(figures, _kpi_figures(groups=groups))
+    # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
+    _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=cuts, groups=groups))
+    figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
+    _add_balance_figures(figures, month=month, scopes=scopes, tz=tz)
+    # Every snapshot carries every name; a group without records has no upheld grievance.
+    defaults = {name: 0 if name in ZERO_WHEN_ABSENT else None for name in (*CUSTOMER_METRICS, *KPI_METRICS)}
+    figures = {group: {**defaults, **metrics} for group, metrics in figures.items()}
+    _replace_snapshots(figures, month=month, scopes=scopes, periods=periods)
+    return len(figures)
 
 
-class _ChunkPlan:
-    """One month's chunks, computed in three steps: read the answers, score them, replace the snapshots."""
-
-    def __init__(self, *, sites: list[str], month: dt.date, days: set[dt.date] | None = None) -> None:
-        self.month = month
-        self.tz = settings.TIME_ZONE
-        self.scopes = [None if site == CENTRE_KEY else _site_scope(site) for site in sites]
-        periods = None if days is None else stale_periods(days, month)
-        self.groups = ChunkGroups(scope=self.scopes, month=month, tz=self.tz, periods=periods)
-
-    def read(self) -> dict[str, pd.DataFrame]:
-        """The chunks' answers (the scored items and the Kano pairs), response cuts and delivered invitations."""
-        start, end = chunk_window(self.month, tz=self.tz)
-        # One read of the chunks' answers: the scored items (§2-§4) and the Kano pairs (§6) apart in memory.
-        # (With each response's channel and queue, for the dashboards' cuts, from the same read.)
-        items = (*SCORED_ITEMS, *KANO_ITEMS)
-        answers, cuts = load_answers_and_cuts(start, end, items=items, **self.groups.read_filter)
-        invitations = load_delivered_invitations(start, end, **self.groups.read_filter)
-        return {"answers": answers, "cuts": cuts, "invitations": invitations}
-
-    def figures(self, frames: dict[str, pd.DataFrame]) -> dict[tuple, dict]:
-        """Every figure of the chunks' groups, {(level, key, granularity, period_start): {name: figure}}."""
-        groups, answers = self.groups, frames["answers"]
-        is_kano = answers["item"].isin(KANO_ITEMS).to_numpy(dtype=bool)
-        scored = answers.loc[~is_kano]
-        # §2-§4 per response, once: the §9 figures and the dashboards' extras both start from it.
-        responses = scoring.response_table(scored, weights=survey_weights())
-        figures = _customer_figures(responses, frames["invitations"], groups=groups)
-        _merge_figures(figures, _kano_figures(answers.loc[is_kano], groups=groups))
-        _merge_figures(figures, _kpi_figures(groups=groups))
-        # Further per-group figures join here, each through ``_merge_figures(figures, ...)``.
-        _merge_figures(figures, _breakdown_figures(scored, responses=responses, cuts=frames["cuts"], groups=groups))
-        figures = {group: metrics for group, metrics in figures.items() if groups.wanted(group)}
-        _add_balance_figures(figures, month=self.month, scopes=self.scopes, tz=self.tz)
-        # Every snapshot carries every name; a group without records has no upheld grievance.
-        defaults = {name: 0 if name in ZERO_WHEN_ABSENT else None for name in (*CUSTOMER_METRICS, *KPI_METRICS)}
-        return {group: {**defaults, **metrics} for group, metrics in figures.items()}
-
-    def replace(self, figures: dict[tuple, dict]) -> int:
-        """Make the chunks' snapshots of the computed periods ``figures``: write the groups whose
-        figures changed or are new, delete the ones that changed or are gone, keep the rest."""
-        encoded = {group: _metrics_json(metrics) for group, metrics in figures.items()}
-        digests = {group: _digest(text) for group, text in encoded.items()}
-        kept: set[tuple] = set()
-        stale: list[int] = []
-        for scope in self.scopes:
-            for pk, *group, digest in _chunk_snapshots(month=self.month, scope=scope, periods=self.groups.periods):
-                group = tuple(group)
-                if digest is not None and digests.get(group) == digest:
-                    kept.add(group)
-                else:
-                    stale.append(pk)
-        _delete_snapshots(stale)
-        write_snapshots(
-            [(*group, text, digests[group]) for group, text in encoded.items() if group not in kept], encoded=True
-        )
-        return len(figures)
+def _replace_snapshots(
+    figures: dict[tuple, dict],
+    *,
+    month: dt.date,
+    scopes: list[dict | None],
+    periods: set[tuple[str, dt.date]] | None,
+) -> None:
+    """Make the chunks' snapshots of ``periods`` (None: the whole month) ``figures``: write the groups
+    whose figures changed or are new, delete the ones that changed or are gone, keep the rest."""
+    encoded = {group: _metrics_json(metrics) for group, metrics in figures.items()}
+    digests = {group: _digest(text) for group, text in encoded.items()}
+    kept: set[tuple] = set()
+    stale: list[int] = []
+    for scope in scopes:
+        for pk, *group, digest in _chunk_snapshots(month=month, scope=scope, periods=periods):
+            if digest is not None and digests.get(tuple(group)) == digest:
+                kept.add(tuple(group))
+            else:
+                stale.append(pk)
+    _delete_snapshots(stale)
+    write_snapshots([(*group, text, digests[group]) for group, text in encoded.items() if group not in kept])
 
 
 def _merge_figures(figures: dict[tuple, dict], more: dict[tuple, dict]) -> None:
@@ -307,17 +294,13 @@ def _merge_figures(figures: dict[tuple, dict], more: dict[tuple, dict]) -> None:
         figures.setdefault(group, {}).update(metrics)
 
 
-def write_snapshots(rows: list[tuple], *, encoded: bool = False) -> None:
-    """Insert (level, key, granularity, period_start, metrics) rows: with COPY on PostgreSQL.
-
-    With ``encoded``, each row's metrics are already ``_metrics_json`` text, followed by their
-    ``_digest``. A full recompute writes hundreds of thousands of rows, so no model instance is
-    built per row.
+def write_snapshots(rows: list[tuple[str, str, str, dt.date, str, int]]) -> None:
+    """Insert (level, key, granularity, period_start, figures as ``_metrics_json``, their ``_digest``)
+    rows: with COPY on PostgreSQL. A full recompute writes hundreds of thousands of rows, so no model
+    instance is built per row.
     """
     if not rows:
         return
-    if not encoded:
-        rows = [(*group, text, _digest(text)) for *group, metrics in rows for text in [_metrics_json(metrics)]]
     # Kept dashboards show snapshots: none of them is served again once these are committed.
     pagecache.bump()
     if connection.vendor != "postgresql":

@@ -45,6 +45,16 @@ def wait_for_snapshot(**lookup) -> ScoreSnapshot:
     pytest.fail(f"the worker wrote no snapshot {lookup} within {POLL_TIMEOUT_S} s")
 
 
+def assert_centre_and_site_b_of_march() -> None:
+    """The worker's March figures of the centre and site-b, as worked out above ANSWERS."""
+    centre = wait_for_snapshot(level="centre", key="centre", granularity="month", period_start=MARCH)
+    assert centre.metrics["n_responses"] == 3
+    assert centre.metrics["csat_pct"] == pytest.approx(200 / 3)
+    assert centre.metrics["csat_mean"] == pytest.approx(11 / 3)
+    site_b = wait_for_snapshot(level="site", key="site-b", granularity="month", period_start=MARCH)
+    assert site_b.metrics["csat_pct"] == pytest.approx(100)
+
+
 def test_the_worker_computes_a_chunk_sent_to_it(imported, celery_worker_process):
     compute_chunk_task.delay("site-a", MARCH.isoformat())
     month = wait_for_snapshot(level="agent", key="A001", granularity="month", period_start=MARCH)
@@ -61,12 +71,7 @@ def test_the_nightly_group_computes_every_chunk_a_month_per_task(imported, celer
     assert services.chunks_by_month(services.all_chunks()) == [(MARCH, ["site-a", "site-b", "centre"])]
     # Run here as beat's worker would run it: it sends the month tasks to the test's worker.
     assert compute_all_scores_task() == 1
-    centre = wait_for_snapshot(level="centre", key="centre", granularity="month", period_start=MARCH)
-    assert centre.metrics["n_responses"] == 3
-    assert centre.metrics["csat_pct"] == pytest.approx(200 / 3)
-    assert centre.metrics["csat_mean"] == pytest.approx(11 / 3)
-    site_b = wait_for_snapshot(level="site", key="site-b", granularity="month", period_start=MARCH)
-    assert site_b.metrics["csat_pct"] == pytest.approx(100)
+    assert_centre_and_site_b_of_march()
     agent_a = wait_for_snapshot(level="agent", key="A001", granularity="month", period_start=MARCH)
     assert agent_a.metrics["csat_mean"] == pytest.approx(3.5)
     assert not DirtyChunk.objects.filter(month=MARCH).exists()
@@ -75,12 +80,7 @@ def test_the_nightly_group_computes_every_chunk_a_month_per_task(imported, celer
 def test_the_worker_recomputes_the_chunks_an_import_marked_stale(imported, celery_worker_process):
     assert set(DirtyChunk.objects.values_list("site", flat=True)) == {"site-a", "site-b", "centre"}
     recompute_dirty_task.delay()
-    centre = wait_for_snapshot(level="centre", key="centre", granularity="month", period_start=MARCH)
-    assert centre.metrics["n_responses"] == 3
-    assert centre.metrics["csat_pct"] == pytest.approx(200 / 3)
-    assert centre.metrics["csat_mean"] == pytest.approx(11 / 3)
-    site_b = wait_for_snapshot(level="site", key="site-b", granularity="month", period_start=MARCH)
-    assert site_b.metrics["csat_pct"] == pytest.approx(100)
+    assert_centre_and_site_b_of_march()
     deadline = time.monotonic() + POLL_TIMEOUT_S
     while DirtyChunk.objects.exists() and time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_S)
