@@ -82,12 +82,13 @@ class Seeded:
     forms: dict[str, list]  # the questions each channel asks, in order
 
 
-def seed_open_invitations(*, per_channel: int, code: str, integration: str, secret: str) -> Seeded:
+def seed_open_invitations(*, per_channel: int, code: str, integration: str, secret: str, history: int = 0) -> Seeded:
     """Migrate, collect static files, and open ``per_channel`` sent invitations on each channel.
 
     One site, team and agent named ``code``; an IVR integration ``integration`` signing with
-    ``secret``; ANALYZE at the end, since the planner would otherwise take thousands of
-    bulk-inserted invitations for a few dozen and scan them on every answer.
+    ``secret``; ``history`` contacts of the past month already answered (``seed_history``); ANALYZE
+    at the end, since the planner would otherwise take thousands of bulk-inserted invitations for a
+    few dozen and scan them on every answer.
     """
     from django.core.management import call_command
     from django.db import connection
@@ -144,6 +145,89 @@ def seed_open_invitations(*, per_channel: int, code: str, integration: str, secr
             OpenInvitation(inv.token, c.external_id, c.customer_phone)
             for inv, c in zip(invitations, contacts, strict=True)
         ]
+    if history:
+        seed_history(seeded, contacts=history, survey=survey, version=version)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        # The seeding's pages written out now, as a centre's history was long ago: otherwise the first
+        # checkpoint, which falls in some phase, writes them while that phase's commits wait.
+        cursor.execute("CHECKPOINT")
     return seeded
+
+
+def seed_history(seeded: Seeded, *, contacts: int, survey, version) -> None:
+    """``contacts`` answered web surveys of the past 30 days: a centre's database is never empty.
+
+    Without them the answers table starts the benchmark empty, and the plans PostgreSQL caches for
+    the answer paths (prepared statements, ``satisfaction/querycache.py``) are those of an empty
+    table: a sequential scan of the answers under every answer, whose cost grows with each one
+    until the next ANALYZE. A deployment answering its first surveys has the same plans only until
+    autovacuum's first ANALYZE, after a few dozen answers.
+    """
+    from django.utils import timezone
+
+    from surveys.models import Answer, Contact, Invitation, Response
+    from surveys.survey_flow import FCR_YES
+
+    now = timezone.now()
+    form = [q for q in seeded.forms["web"] if not q.ask_if_item]
+    batch = 2000
+    for first in range(0, contacts, batch):
+        count = min(batch, contacts - first)
+        moments = [now - dt.timedelta(days=30 * (first + n) / contacts) for n in range(count)]
+        made = Contact.objects.bulk_create(
+            Contact(
+                external_id=f"history-{first + n}",
+                agent=seeded.agent,
+                team=seeded.team,
+                site=seeded.site,
+                customer_phone=f"+86138{first + n:08d}",
+                started_at=moment,
+                preferred_channel="web",
+            )
+            for n, moment in enumerate(moments)
+        )
+        Invitation.objects.bulk_create(
+            Invitation(
+                contact=contact,
+                survey=survey,
+                survey_version=version,
+                channel="web",
+                language="en",
+                status=Invitation.Status.DELIVERED,
+                created_at=moment,
+                delivered_at=moment,
+                completed_at=moment,
+                expires_at=moment + dt.timedelta(hours=72),
+                token=secrets.token_urlsafe(32),
+                last_position=form[-1].position,
+            )
+            for contact, moment in zip(made, moments, strict=True)
+        )
+        responses = Response.objects.bulk_create(
+            Response(
+                contact=contact,
+                survey=survey,
+                survey_version=version,
+                channel="web",
+                answered_at=moment,
+                agent=seeded.agent,
+                team=seeded.team,
+                site=seeded.site,
+            )
+            for contact, moment in zip(made, moments, strict=True)
+        )
+        Answer.objects.bulk_create(
+            (
+                Answer(
+                    response=response,
+                    item=question.item,
+                    dimension=question.dimension,
+                    value={"comment": None, "fcr": FCR_YES, "nps": 9}.get(question.item, 4),
+                    text="fine" if question.item == "comment" else "",
+                )
+                for response in responses
+                for question in form
+            ),
+            batch_size=5000,
+        )
