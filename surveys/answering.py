@@ -7,6 +7,7 @@ only after commit, so a down Redis loses nothing: the beat sweeps pick the stale
 """
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,11 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict
-from satisfaction.querycache import ReusableQuery
+from satisfaction.models import CENTRE_KEY
+from satisfaction.querycache import PreparedStatement, ReusableQuery
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
 from surveys.selectors import ANSWERS_SO_FAR, form_questions, open_sms_invitations, skip_logic_answers
-from surveys.services import mark_response_stale_statement, mark_responses_stale, schedule_comment_classification
+from surveys.services import (
+    mark_response_sql,
+    mark_response_stale_statement,
+    mark_responses_stale,
+    mark_slots,
+    schedule_comment_classification,
+)
 from surveys.survey_flow import AnswerKey, next_question
 
 
@@ -119,22 +127,9 @@ def record_locked_answers(
         return Recorded(invitation, duplicate=True, next_question=following, completed=following is None)
     if not invitation.is_open(now):
         raise Conflict(_("This survey is closed."))
-    known = dict(skip_logic_answers(invitation, form=form) if answers is None else answers)
+    known = skip_logic_answers(invitation, form=form) if answers is None else answers
     response = _response_for(invitation, now=now)
-    for value in values:
-        known[(value.question.item, value.question.dimension)] = value.value
-    positions = [a.question.position for a in values]
-    if passed_up_to is not None:
-        positions.append(passed_up_to)
-    invitation.last_position = max([invitation.last_position, *positions])
-    invitation.reasks = 0
-    following = next_question(form, answers=known, after=invitation.last_position)
-    if following is None:
-        invitation.completed_at = now
-    if invitation.delivered_at is None:
-        # An answer proves delivery even when the provider's callback never came.
-        invitation.delivered_at = now
-        invitation.status = Invitation.Status.DELIVERED
+    following = _move_on(invitation, values=values, passed_up_to=passed_up_to, form=form, answers=known, now=now)
     batch = _write_batch.get()
     if batch is None:
         # The answers, the invitation's progress and the stale marks: one round trip on PostgreSQL.
@@ -153,6 +148,34 @@ def record_locked_answers(
         if any(a.question.item == Item.COMMENT and a.text for a in values):
             transaction.on_commit(schedule_comment_classification)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
+
+
+def _move_on(
+    invitation: Invitation,
+    *,
+    values: list[AnswerValue],
+    passed_up_to: int | None,
+    form: Sequence[Question],
+    answers: dict[AnswerKey, float | None],
+    now: dt.datetime,
+) -> Question | None:
+    """Move the invitation past the answered questions (and ``passed_up_to``); the question that follows."""
+    known = dict(answers)
+    for value in values:
+        known[(value.question.item, value.question.dimension)] = value.value
+    positions = [a.question.position for a in values]
+    if passed_up_to is not None:
+        positions.append(passed_up_to)
+    invitation.last_position = max([invitation.last_position, *positions])
+    invitation.reasks = 0
+    following = next_question(form, answers=known, after=invitation.last_position)
+    if following is None:
+        invitation.completed_at = now
+    if invitation.delivered_at is None:
+        # An answer proves delivery even when the provider's callback never came.
+        invitation.delivered_at = now
+        invitation.status = Invitation.Status.DELIVERED
+    return following
 
 
 @dataclass
@@ -217,7 +240,12 @@ def locked_invitation_query() -> QuerySet[Invitation]:
     On PostgreSQL it also brings the contact's answers so far (``ANSWERS_SO_FAR``), which the
     skip logic reads: one round trip less per answer.
     """
-    query = Invitation.objects.select_for_update(of=("self",)).select_related("survey_version", "contact__response")
+    return _answer_invitation_query().select_for_update(of=("self",))
+
+
+def _answer_invitation_query() -> QuerySet[Invitation]:
+    """``locked_invitation_query`` without the lock (``invitation_for_web_answer``)."""
+    query = Invitation.objects.select_related("survey_version", "contact__response")
     if connection.vendor == "postgresql":
         query = query.annotate(**{ANSWERS_SO_FAR: RawSQL(_ANSWERS_SO_FAR_SQL, ())})
     return query
@@ -250,6 +278,18 @@ _BY_SMS_PHONE = ReusableQuery(
 )
 
 
+_BY_TOKEN_UNLOCKED = ReusableQuery(
+    lambda token: _answer_invitation_query().exclude(status=Invitation.Status.SKIPPED).filter(token=token),
+    kinds=(str,),
+)
+
+
+def invitation_for_web_answer(token: str) -> Invitation | None:
+    """The invitation a web answer names, with what storing it needs, read without a lock and
+    outside a transaction: ``record_checked_answer`` writes only if nobody answered in between."""
+    return _BY_TOKEN_UNLOCKED.first(token) if token else None
+
+
 def locked_invitation_for_token(token: str) -> Invitation | None:
     """``selectors.invitation_for_token``, locked for an answer (inside ``transaction.atomic``)."""
     return _BY_TOKEN.first(token) if token else None
@@ -279,7 +319,20 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
     except Response.DoesNotExist:
         pass
     # No savepoint needed: every channel creates the response under the invitation's lock.
-    response = Response(
+    response = _new_response(invitation, now=now)
+    batch = _write_batch.get()
+    if batch is None:
+        _insert_responses([response])
+    else:
+        batch.responses.append(response)
+    contact.response = response  # what a later read of this invitation's answers looks at
+    return response
+
+
+def _new_response(invitation: Invitation, *, now: dt.datetime) -> Response:
+    """The (unsaved) response of an invitation's first answer: its contact's agent, team, site and queue."""
+    contact = invitation.contact
+    return Response(
         contact=contact,
         survey_id=invitation.survey_id,
         survey_version_id=invitation.survey_version_id,
@@ -290,13 +343,13 @@ def _response_for(invitation: Invitation, *, now: dt.datetime) -> Response:
         site_id=contact.site_id,
         queue=contact.queue,
     )
-    batch = _write_batch.get()
-    if batch is None:
-        _insert_responses([response])
-    else:
-        batch.responses.append(response)
-    contact.response = response  # what a later read of this invitation's answers looks at
-    return response
+
+
+def _saved(response: Response, pk: int) -> None:
+    """Mark a response written outside the ORM as saved under ``pk``."""
+    response.pk = pk
+    response._state.adding = False
+    response._state.db = connection.alias
 
 
 _RESPONSE_COLUMNS = (
@@ -326,21 +379,23 @@ def _insert_responses(responses: list[Response]) -> None:
         f"INSERT INTO {Response._meta.db_table} ({', '.join(_RESPONSE_COLUMNS)})"
         f" VALUES {', '.join([row] * len(responses))} RETURNING id, contact_id"
     )
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [
-        adapt(value) if column == "answered_at" else value
-        for response in responses
-        for column in _RESPONSE_COLUMNS
-        for value in [getattr(response, column)]
-    ]
+    params = [value for response in responses for value in _response_row(response)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = dict((contact_id, pk) for pk, contact_id in cursor.fetchall())
     for response in responses:
         # One response per contact: the contact names the row RETURNING gave back.
-        response.pk = ids[response.contact_id]
-        response._state.adding = False
-        response._state.db = connection.alias
+        _saved(response, ids[response.contact_id])
+
+
+def _response_row(response: Response) -> list:
+    """A new response's ``_RESPONSE_COLUMNS`` values, as the database takes them."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return [
+        adapt(value) if column == "answered_at" else value
+        for column in _RESPONSE_COLUMNS
+        for value in [getattr(response, column)]
+    ]
 
 
 _PROGRESS_COLUMNS = "last_position = %s, reasks = %s, completed_at = %s, delivered_at = %s, status = %s"
@@ -400,3 +455,119 @@ def _upsert_answers_statement(answers: list[tuple[int, list[AnswerValue]]]) -> t
         for p in (response_id, item, dimension, a.value, a.text)
     ]
     return sql, params
+
+
+def record_checked_answer(
+    invitation: Invitation,
+    *,
+    values: list[AnswerValue],
+    passed_up_to: int,
+    now: dt.datetime,
+    form: Sequence[Question],
+    answers: dict[AnswerKey, float | None],
+) -> Recorded:
+    """``record_locked_answers`` for a web answer read by ``invitation_for_web_answer``, in one statement.
+
+    PostgreSQL, outside any transaction (autocommit). Instead of locking the invitation first (a
+    ``BEGIN``, a locked read and a ``COMMIT``: three of a web answer's five round trips), the
+    invitation's progress is updated only where it still stands where it was read, and the
+    response, the answer and the stale marks are written only if that update was; one statement,
+    committed when it returns. An answer that lost the race (a double submit) writes nothing and
+    raises ``Conflict``, as the locked path's stale-page check would have turned it away.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        raise RuntimeError("record_checked_answer runs on PostgreSQL in autocommit; use record_answers")
+    if not invitation.is_open(now):
+        raise Conflict(_("This survey is closed."))
+    read_position = invitation.last_position
+    following = _move_on(invitation, values=values, passed_up_to=passed_up_to, form=form, answers=answers, now=now)
+    contact = invitation.contact
+    try:
+        response, new_response = contact.response, False
+    except Response.DoesNotExist:
+        response, new_response = _new_response(invitation, now=now), True
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list = [
+        invitation.last_position,
+        adapt(invitation.completed_at),
+        adapt(invitation.delivered_at),
+        invitation.status,
+        invitation.pk,
+        read_position,
+    ]
+    params += _response_row(response) if new_response else [response.pk]
+    for value in values:
+        params += [value.question.item, value.question.dimension, value.value, value.text]
+    if values:
+        day, months = mark_slots(response.answered_at)
+        params += [day, timezone.now(), response.site_id, response.team_id, response.agent_id, CENTRE_KEY, months]
+    statement = _checked_answer_statement(new_response=new_response, answers=len(values))
+    with connection.cursor() as cursor:
+        statement.run(cursor, params, connection=connection)
+        moved, response_id = cursor.fetchone()
+    if not moved:
+        raise Conflict(_("This question was answered already."))
+    if new_response:
+        _saved(response, response_id)
+        contact.response = response
+    if values:
+        # In autocommit these run now: the statement above has committed.
+        transaction.on_commit(schedule_recompute)
+        if any(a.question.item == Item.COMMENT and a.text for a in values):
+            transaction.on_commit(schedule_comment_classification)
+    return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
+
+
+# The prepared statements of ``record_checked_answer``, one per shape (a new response or not, how many answers).
+_CHECKED_STATEMENTS: dict[tuple[bool, int], PreparedStatement] = {}
+
+
+def _checked_answer_statement(*, new_response: bool, answers: int) -> PreparedStatement:
+    """The guarded write of a web answer: the invitation's move, then (only if it moved) the
+    response, the answers and the stale marks. Returns (rows moved, the new response's id)."""
+    shape = (new_response, answers)
+    if shape in _CHECKED_STATEMENTS:
+        return _CHECKED_STATEMENTS[shape]
+    numbers = itertools.count(1)
+
+    def slot(kind: str) -> str:
+        return f"${next(numbers)}::{kind}"
+
+    invitation, response, answer = Invitation._meta.db_table, Response._meta.db_table, Answer._meta.db_table
+    parts = [
+        f"moved AS (UPDATE {invitation} SET last_position = {slot('integer')}, reasks = 0,"
+        f" completed_at = {slot('timestamptz')}, delivered_at = {slot('timestamptz')}, status = {slot('varchar')}"
+        f" WHERE id = {slot('bigint')} AND last_position = {slot('integer')} AND completed_at IS NULL RETURNING id)"
+    ]
+    if new_response:
+        columns = ", ".join(_RESPONSE_COLUMNS)
+        kinds = ("bigint", "bigint", "bigint", "varchar", "timestamptz", "bigint", "bigint", "bigint", "varchar")
+        parts.append(
+            f"new_response AS (INSERT INTO {response} ({columns})"
+            f" SELECT {', '.join(slot(kind) for kind in kinds)} FROM moved RETURNING id)"
+        )
+        target = "SELECT id FROM new_response"
+    else:
+        target = f"SELECT {slot('bigint')} AS id FROM moved"
+    if answers:
+        rows = ", ".join(
+            f"({slot('varchar')}, {slot('varchar')}, {slot('double precision')}, {slot('text')})"
+            for _ in range(answers)
+        )
+        parts.append(
+            f"written AS (INSERT INTO {answer} (response_id, item, dimension, value, text, sentiment)"
+            f" SELECT target.id, v.item, v.dimension, v.value, v.text, '' FROM ({target}) target"
+            f" CROSS JOIN (VALUES {rows}) AS v (item, dimension, value, text)"
+            " ON CONFLICT (response_id, item, dimension)"
+            " DO UPDATE SET value = EXCLUDED.value, text = EXCLUDED.text, sentiment = EXCLUDED.sentiment)"
+        )
+        day, marked_at = slot("date"), slot("timestamptz")
+        ids = [slot("bigint"), slot("bigint"), slot("bigint"), slot("text")]
+        months = f"(SELECT month FROM unnest({slot('date[]')}) AS m (month) WHERE EXISTS (SELECT 1 FROM moved)) months"
+        parts.append(f"marks AS ({mark_response_sql([day, marked_at, *ids], months)})")
+    new_id = "(SELECT id FROM new_response)" if new_response else "NULL::bigint"
+    sql = f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM moved), {new_id}"
+    statement = _CHECKED_STATEMENTS[shape] = PreparedStatement(
+        f"surveys_checked_answer_{int(new_response)}_{answers}", sql, types=()
+    )
+    return statement

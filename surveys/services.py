@@ -236,7 +236,7 @@ def mark_responses_stale(responses: list[Response]) -> None:
     scoring_services.mark_dirty(chunks=scoring_services.chunks_for_answers(sites_and_times=touched))
 
 
-def _mark_response_sql(slots: list[str], months: str) -> str:
+def mark_response_sql(slots: list[str], months: str) -> str:
     """The INSERT of one response's stale marks. ``slots`` are the SQL placeholders of its local day,
     the time of marking, its site, team and agent ids and the centre key; ``months`` is the FROM
     item naming its months (column ``month``). The site codes are read by the insert itself."""
@@ -258,7 +258,7 @@ def _mark_response_sql(slots: list[str], months: str) -> str:
 # PostgreSQL plans this once per connection: planning its joins cost more than running them.
 _MARK_RESPONSE = PreparedStatement(
     "satisfaction_mark_response",
-    _mark_response_sql(["$1", "$2", "$3", "$4", "$5", "$6"], "unnest($7) AS months (month)"),
+    mark_response_sql(["$1", "$2", "$3", "$4", "$5", "$6"], "unnest($7) AS months (month)"),
     types=("date", "timestamptz", "bigint", "bigint", "bigint", "text", "date[]"),
 )
 
@@ -276,21 +276,27 @@ def mark_response_stale(response: Response) -> None:
         cursor.execute(sql, params)
 
 
+def mark_slots(answered_at: dt.datetime) -> tuple[dt.date, list[dt.date]]:
+    """The local day of a response answered at ``answered_at`` and the months whose chunks it counts in
+    (its day's and its week's): what ``mark_response_sql``'s insert takes."""
+    marks = scoring_services.chunks_for_answers(sites_and_times=[("", answered_at)])
+    # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
+    (day,) = {day for _site, _month, day in marks}
+    return day, sorted({month for _site, month, _day in marks})
+
+
 def mark_response_stale_statement(response: Response) -> tuple[str, list]:
     """``mark_response_stale``'s statement and parameters, for a caller sending it with other writes.
 
     On PostgreSQL an ``EXECUTE`` of the prepared insert (prepared here first on a new connection).
     """
-    marks = scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])
-    months = sorted({month for _site, month, _day in marks})
-    # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
-    (day,) = {day for _site, _month, day in marks}
+    day, months = mark_slots(response.answered_at)
     ids = [response.site_id, response.team_id, response.agent_id, CENTRE_KEY]
     if connection.vendor == "postgresql":
         return _MARK_RESPONSE.statement([day, timezone.now(), *ids, months])
     ops = connection.ops
     month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
-    sql = _mark_response_sql(["%s"] * 6, f"({month_rows}) months")
+    sql = mark_response_sql(["%s"] * 6, f"({month_rows}) months")
     # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
     params = [
         ops.adapt_datefield_value(day),

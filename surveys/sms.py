@@ -168,12 +168,14 @@ def receive_sms(*, message_sid: str, phone: str, body: str, now: dt.datetime | N
         " VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT (message_sid) DO NOTHING RETURNING id"
     )
     received = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [message_sid, phone, body, received])
-            inserted = cursor.fetchone() is not None
-        if inserted:
-            transaction.on_commit(schedule_inbox)
+    # One statement, so no transaction block around it: in autocommit it is committed when it
+    # returns (no BEGIN and COMMIT round trips), and on_commit then queues the worker at once;
+    # inside a caller's transaction, after that commits.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_sid, phone, body, received])
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        transaction.on_commit(schedule_inbox)
     return SmsReply(None, duplicate=not inserted)
 
 

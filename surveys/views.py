@@ -1,6 +1,6 @@
 """The web channel (issue 4): ``/s/<token>``, one question a page, no JavaScript, saved as it goes."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -10,7 +10,13 @@ from django.views.decorators.http import require_http_methods
 
 from satisfaction.exceptions import Conflict
 from surveys import selectors
-from surveys.answering import AnswerValue, locked_invitation_for_token, record_locked_answers
+from surveys.answering import (
+    AnswerValue,
+    invitation_for_web_answer,
+    locked_invitation_for_token,
+    record_checked_answer,
+    record_locked_answers,
+)
 from surveys.models import Channel, Invitation, Item
 from surveys.selectors import LinkState
 from surveys.survey_flow import next_question, parse_value, progress
@@ -35,14 +41,19 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return _survey_page(request, selectors.invitation_for_token(token))
     try:
-        # An answer: one statement finds and locks the invitation, and the answer is stored under that lock.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # An answer: read without a lock, stored by one statement that writes only if nobody
+            # answered in between (answering.record_checked_answer).
+            return _survey_page(request, invitation_for_web_answer(token), checked=True)
+        # Elsewhere (SQLite) or inside a transaction: one statement finds and locks the
+        # invitation, and the answer is stored under that lock.
         with transaction.atomic():
             return _survey_page(request, locked_invitation_for_token(token))
     except Conflict:
         return redirect(request.get_full_path())
 
 
-def _survey_page(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
+def _survey_page(request: HttpRequest, invitation: Invitation | None, *, checked: bool = False) -> HttpResponse:
     now = timezone.now()
     if invitation is not None and invitation.channel != Channel.WEB:
         invitation = None
@@ -71,7 +82,8 @@ def _survey_page(request: HttpRequest, invitation: Invitation | None) -> HttpRes
                 error = _("Please choose one of the answers.")
             else:
                 values = [] if (question.item == Item.COMMENT and not text) else [AnswerValue(question, value, text)]
-                recorded = record_locked_answers(
+                record = record_checked_answer if checked else record_locked_answers
+                recorded = record(
                     invitation, values=values, passed_up_to=question.position, now=now, form=form, answers=answers
                 )
                 if recorded.completed:
