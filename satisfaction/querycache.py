@@ -151,6 +151,9 @@ class PreparedStatement:
         return self._execute(params)
 
     def _prepare(self, cursor, connection) -> None:
+        # This thread's connection, also when given ``django.db.connection`` (a proxy shared by the
+        # threads, whose own attributes would mix up their connections' prepared statements).
+        connection = connections[connection.alias]
         raw = connection.connection
         # Which raw connection each statement was prepared on: a new connection prepares again.
         prepared = connection.__dict__.setdefault("_prepared_statements", {})

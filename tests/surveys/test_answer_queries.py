@@ -4,7 +4,9 @@ Counted inside the test's transaction, so the answer's own transaction shows as 
 RELEASE. A later answer of a web survey, for instance: savepoint, the invitation found by token
 and locked with its contact and response in one statement (prepared), then one round trip with
 the answers' upsert, the invitation's position and the stale marks (a prepared insert that reads
-the site codes itself), release. The form is cached per process. A text costs the webhook one
+the site codes itself), release. (Served outside a transaction on PostgreSQL, as gunicorn serves
+it, a web answer is one unlocked read and one guarded write instead: test_web_checked_answers.py.)
+The form is cached per process. A text costs the webhook one
 insert into the inbox. The worker's batch takes its texts in one query; per text, the locked
 invitation and the answers its skip logic reads; per batch, one round trip with the answers and
 the invitations' progress, the stale marks (a read and an insert), the logged replies, the texts

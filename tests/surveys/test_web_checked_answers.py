@@ -5,6 +5,8 @@ These tests commit for real (``transaction=True``): inside the test's own transa
 takes the locked path instead, which ``test_web_survey.py`` covers.
 """
 
+import threading
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -128,3 +130,28 @@ def test_the_guarded_write_refuses_to_run_inside_a_transaction():
     with transaction.atomic(), pytest.raises(RuntimeError):
         _record(invitation_for_web_answer(invitation.token), first, 4)
     assert not Answer.objects.exists()
+
+
+def test_answers_from_threads_each_on_its_own_connection_are_all_stored():
+    """gunicorn's threads each hold a connection, and each connection prepares the statements itself."""
+    invitations = [InvitationFactory() for _ in range(4)]
+    form = form_questions(invitations[0])[:4]
+    errors = []
+
+    def answer_all(invitation: Invitation) -> None:
+        try:
+            for question in form:
+                _record(invitation_for_web_answer(invitation.token), question, 4)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer_all, args=(invitation,)) for invitation in invitations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert Answer.objects.count() == len(invitations) * len(form)
+    assert Response.objects.count() == len(invitations)
