@@ -20,16 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satisfaction.exceptions import Conflict
-from satisfaction.models import CENTRE_KEY
 from satisfaction.querycache import PreparedStatement, ReusableQuery
 from satisfaction.tasks import schedule_recompute
 from surveys.models import Answer, Channel, Invitation, Item, Question, Response, WebhookDelivery
 from surveys.selectors import ANSWERS_SO_FAR, form_questions, open_sms_invitations, skip_logic_answers
 from surveys.services import (
+    mark_response_params,
     mark_response_sql,
     mark_response_stale_statement,
     mark_responses_stale,
-    mark_slots,
     schedule_comment_classification,
 )
 from surveys.survey_flow import AnswerKey, next_question
@@ -143,11 +142,17 @@ def record_locked_answers(
         batch.invitations[invitation.pk] = invitation  # its state when the batch ends is written
         if values:
             batch.marks.append(response)
+    _schedule_after_commit(values)
+    return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
+
+
+def _schedule_after_commit(values: list[AnswerValue]) -> None:
+    """Once the answers are committed (at once in autocommit): the recompute they make stale, and
+    the classification of a comment among them."""
     if values:
         transaction.on_commit(schedule_recompute)
         if any(a.question.item == Item.COMMENT and a.text for a in values):
             transaction.on_commit(schedule_comment_classification)
-    return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
 
 
 def _move_on(
@@ -499,8 +504,7 @@ def record_checked_answer(
     for value in values:
         params += [value.question.item, value.question.dimension, value.value, value.text]
     if values:
-        day, months = mark_slots(response.answered_at)
-        params += [day, timezone.now(), response.site_id, response.team_id, response.agent_id, CENTRE_KEY, months]
+        params += mark_response_params(response)
     statement = _checked_answer_statement(new_response=new_response, answers=len(values))
     with connection.cursor() as cursor:
         statement.run(cursor, params, connection=connection)
@@ -510,11 +514,8 @@ def record_checked_answer(
     if new_response:
         _saved(response, response_id)
         contact.response = response
-    if values:
-        # In autocommit these run now: the statement above has committed.
-        transaction.on_commit(schedule_recompute)
-        if any(a.question.item == Item.COMMENT and a.text for a in values):
-            transaction.on_commit(schedule_comment_classification)
+    # In autocommit these run now: the statement above has committed.
+    _schedule_after_commit(values)
     return Recorded(invitation, duplicate=False, next_question=following, completed=following is None)
 
 

@@ -61,15 +61,16 @@ def _version_form(version_id: int, revision: int, created_at: dt.datetime, chann
     return tuple(channel_form(questions, channel))
 
 
-# The attribute under which a locked answer lookup brings the contact's answers so far
-# (``answering.locked_invitation_query``, PostgreSQL): [[item, dimension, value], ...] or None.
+# The attribute under which an answer's invitation lookup brings the contact's answers so far
+# (``answering.locked_invitation_query`` and its unlocked twin, PostgreSQL): [[item, dimension,
+# value], ...] or None.
 ANSWERS_SO_FAR = "answers_so_far_rows"
 
 
 def answers_so_far(invitation: Invitation) -> dict[AnswerKey, float | None]:
     """The values answered for this invitation's contact, keyed by (item, dimension)."""
     if hasattr(invitation, ANSWERS_SO_FAR):
-        # Read with the invitation's lock: no query.
+        # Read with the invitation: no query.
         return {(item, dimension): value for item, dimension, value in getattr(invitation, ANSWERS_SO_FAR) or ()}
     answers = Answer.objects.all()
     # The answer paths read the invitation with its contact and response (a join): no response, no

@@ -276,13 +276,15 @@ def mark_response_stale(response: Response) -> None:
         cursor.execute(sql, params)
 
 
-def mark_slots(answered_at: dt.datetime) -> tuple[dt.date, list[dt.date]]:
-    """The local day of a response answered at ``answered_at`` and the months whose chunks it counts in
-    (its day's and its week's): what ``mark_response_sql``'s insert takes."""
-    marks = scoring_services.chunks_for_answers(sites_and_times=[("", answered_at)])
+def mark_response_params(response: Response) -> list:
+    """The values ``mark_response_sql``'s insert takes for one response: its local day, the time of
+    marking, its site, team and agent ids, the centre key, and the months whose chunks it counts in
+    (its day's and its week's)."""
+    marks = scoring_services.chunks_for_answers(sites_and_times=[("", response.answered_at)])
     # The answer's local day: the recompute replaces only that day's, week's and month's snapshots.
     (day,) = {day for _site, _month, day in marks}
-    return day, sorted({month for _site, month, _day in marks})
+    months = sorted({month for _site, month, _day in marks})
+    return [day, timezone.now(), response.site_id, response.team_id, response.agent_id, CENTRE_KEY, months]
 
 
 def mark_response_stale_statement(response: Response) -> tuple[str, list]:
@@ -290,17 +292,17 @@ def mark_response_stale_statement(response: Response) -> tuple[str, list]:
 
     On PostgreSQL an ``EXECUTE`` of the prepared insert (prepared here first on a new connection).
     """
-    day, months = mark_slots(response.answered_at)
-    ids = [response.site_id, response.team_id, response.agent_id, CENTRE_KEY]
+    params = mark_response_params(response)
     if connection.vendor == "postgresql":
-        return _MARK_RESPONSE.statement([day, timezone.now(), *ids, months])
+        return _MARK_RESPONSE.statement(params)
+    day, marked_at, *ids, months = params
     ops = connection.ops
     month_rows = " UNION ".join(["SELECT %s AS month"] * len(months))
     sql = mark_response_sql(["%s"] * 6, f"({month_rows}) months")
     # Only table names are formatted in; every value is a parameter, adapted as the ORM would.
     params = [
         ops.adapt_datefield_value(day),
-        ops.adapt_datetimefield_value(timezone.now()),
+        ops.adapt_datetimefield_value(marked_at),
         *ids,
         *(ops.adapt_datefield_value(month) for month in months),
     ]
