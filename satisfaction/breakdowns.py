@@ -39,6 +39,10 @@ CUT_GRANULARITIES = ("week", "month")
 CUT_MARK = "@"
 # Columns of the response table that the cut figures read (``scoring.customer_metrics``).
 _CUT_COLUMNS = ("has_answer", "csat", "nps", "ces", "fcr", "gap", "hidden", "mismatch")
+# The ``response_breakdowns`` columns ``group_breakdowns`` reads: those, the cuts, and each
+# dimension's pair (``expectation_<d>``, ``experience_<d>``).
+GROUP_INPUT_COLUMNS = (*_CUT_COLUMNS, *CUTS)
+PAIR_SIDES = (f"{scoring.ITEM_EXPECTATION}_", f"{scoring.ITEM_EXPERIENCE}_")
 
 
 def cut_name(figure: str, *, cut: str, value: str) -> str:
@@ -64,20 +68,37 @@ def response_breakdowns(
         return pd.DataFrame()
     if responses is None:
         responses = scoring.response_table(answers, weights=weights)
-    pair_items = answers["item"].isin([scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE]) & answers["value"].notna()
-    pairs = answers.loc[pair_items, ["response_id", "dimension", "item", "value"]]
+    extra = {}
+    items = (scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE)
+    pairs = answers.loc[answers["item"].isin(items).to_numpy(dtype=bool) & answers["value"].notna().to_numpy()]
     if not pairs.empty:
-        items = [scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE]
-        sides = pairs.astype({"item": str}).pivot_table(
-            index=["response_id", "dimension"], columns="item", values="value", aggfunc="first"
-        )
-        complete = sides.reindex(columns=items).dropna().reset_index()
-        wide = complete.pivot_table(index="response_id", columns="dimension", values=items, aggfunc="first")
-        wide.columns = [f"{item}_{dimension}" for item, dimension in wide.columns]
-        responses = responses.join(wide, on="response_id")
+        # Each side of each dimension as a (response x dimension) grid, as response_table builds its gaps.
+        row = pd.Index(responses["response_id"]).get_indexer(pairs["response_id"])
+        dimension, dimensions = pd.factorize(pairs["dimension"], sort=True)
+        value = pairs["value"].to_numpy(dtype=float)
+        sides = []
+        for item in items:
+            grid = np.full((len(responses), len(dimensions)), np.nan)
+            of_item = (pairs["item"] == item).to_numpy(dtype=bool)
+            grid[row[of_item], dimension[of_item]] = value[of_item]
+            sides.append(grid)
+        complete = ~np.isnan(sides[0]) & ~np.isnan(sides[1])
+        for position, name in enumerate(dimensions):
+            # A dimension without one complete pair in these answers has no columns (and no figures).
+            if complete[:, position].any():
+                for item, grid in zip(items, sides, strict=True):
+                    extra[f"{item}_{name}"] = np.where(complete[:, position], grid[:, position], np.nan)
     cut_columns = cuts.loc[:, ["response_id", *CUTS]].drop_duplicates("response_id").set_index("response_id")
     cut_columns["queue"] = cut_columns["queue"].fillna("").astype(str).str.strip().replace("", np.nan)
-    return responses.drop(columns=[c for c in CUTS if c in responses.columns]).join(cut_columns, on="response_id")
+    # Categories: a response's cut is copied once per group it counts for, and codes copy cheaply.
+    cut_columns = cut_columns.astype({cut: "category" for cut in CUTS})
+    return pd.concat(
+        [
+            responses.drop(columns=[c for c in CUTS if c in responses.columns]),
+            pd.DataFrame(extra, index=responses.index),
+        ],
+        axis=1,
+    ).join(cut_columns, on="response_id")
 
 
 def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tuple, dict[str, Any]]:
@@ -95,14 +116,11 @@ def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tupl
         for group, record in zip(frame[keys].itertuples(index=False, name=None), records, strict=True):
             result.setdefault(group, {}).update(record)
 
-    distribution = csat_distribution(answered, by=keys)
-    merge(distribution, [f"csat_count_{v}" for v in CSAT_VALUES])
     dimensions = sorted(
         c[len(scoring.ITEM_EXPECTATION) + 1 :] for c in answered.columns if c.startswith(scoring.ITEM_EXPECTATION + "_")
     )
-    if dimensions:
-        pair_means = pair_figures(answered, by=keys, dimensions=dimensions)
-        merge(pair_means, [c for c in pair_means.columns if c not in keys])
+    distribution = csat_distribution(answered, by=keys, pair_dimensions=dimensions)
+    merge(distribution, [c for c in distribution.columns if c not in keys])
     periods = answered
     if "granularity" in answered.columns:
         periods = answered.loc[answered["granularity"].isin(CUT_GRANULARITIES).to_numpy(dtype=bool)]
@@ -116,27 +134,28 @@ def group_breakdowns(responses: pd.DataFrame, *, by: Sequence[str]) -> dict[tupl
     return result
 
 
-def csat_distribution(responses: pd.DataFrame, *, by: Sequence[str]) -> pd.DataFrame:
-    """``csat_count_1`` .. ``csat_count_5``: responses per overall CSAT answer (§1), per ``by`` group."""
+def csat_distribution(
+    responses: pd.DataFrame, *, by: Sequence[str], pair_dimensions: Sequence[str] = ()
+) -> pd.DataFrame:
+    """``csat_count_1`` .. ``csat_count_5``: responses per overall CSAT answer (§1), per ``by`` group.
+
+    With ``pair_dimensions``, also the mean expectation and experience (1-7) over complete pairs per
+    dimension, ``expectation_<d>`` and ``experience_<d>``, and their number, ``pairs_<d>``, from the
+    same grouping (``response_breakdowns`` sets both sides only where both are answered).
+    """
     csat = responses[scoring.ITEM_CSAT]
     counts = pd.DataFrame(
         {f"csat_count_{value}": csat.eq(value).astype(np.int64) for value in CSAT_VALUES}, index=responses.index
     )
-    return pd.concat([responses[list(by)], counts], axis=1).groupby(list(by), sort=True).sum().reset_index()
-
-
-def pair_figures(responses: pd.DataFrame, *, by: Sequence[str], dimensions: Sequence[str]) -> pd.DataFrame:
-    """Mean expectation and experience (1-7) over complete pairs per dimension, and ``pairs_<d>``."""
-    columns = {}
-    for dimension in dimensions:
-        for item in (scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE):
-            columns[f"{item}_{dimension}"] = responses.get(f"{item}_{dimension}", np.nan)
-    values = pd.DataFrame(columns, index=responses.index).astype(float)
-    grouped = pd.concat([responses[list(by)], values], axis=1).groupby(list(by), sort=True)
-    means = grouped.mean()
-    counts = grouped[[f"{scoring.ITEM_EXPECTATION}_{d}" for d in dimensions]].count()
-    counts.columns = [f"pairs_{d}" for d in dimensions]
-    return pd.concat([means, counts], axis=1).reset_index()
+    sides = [f"{item}_{d}" for d in pair_dimensions for item in (scoring.ITEM_EXPECTATION, scoring.ITEM_EXPERIENCE)]
+    values = pd.DataFrame({column: responses.get(column, np.nan) for column in sides}, index=responses.index)
+    grouped = pd.concat([responses[list(by)], counts, values.astype(float)], axis=1).groupby(list(by), sort=True)
+    parts = [grouped[list(counts.columns)].sum()]
+    if sides:
+        pairs = grouped[[f"{scoring.ITEM_EXPECTATION}_{d}" for d in pair_dimensions]].count()
+        pairs.columns = [f"pairs_{d}" for d in pair_dimensions]
+        parts += [grouped[sides].mean(), pairs]
+    return pd.concat(parts, axis=1).reset_index()
 
 
 def cut_figures(responses: pd.DataFrame, *, by: Sequence[str], cut: str) -> pd.DataFrame:

@@ -6,7 +6,9 @@ The incremental path computes the same chunks and replaces the periods of the da
 records changed (their day, week and month), so it gives exactly the full run's figures.
 """
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import io
 import logging
@@ -161,10 +163,29 @@ def compute_chunks(
             marked_days = {day for _pk, _site, day in marks}
             # A mark without a day makes the whole month stale.
             days = None if None in marked_days else marked_days
-        written = _compute_chunks(sites=sites, month=month, days=days)
+        with _collector_paused():
+            written = _compute_chunks(sites=sites, month=month, days=days)
         if clear_marks:
             DirtyChunk.objects.filter(pk__in=[pk for pk, site, _day in marks if site in sites]).delete()
     return written
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector off for one month's computation, back on (if it was) afterwards.
+
+    A month builds ~20k dicts of figures and their keys; every few hundred new objects the
+    collector walked them all again, an eighth of the computation's CPU (4 months: 5.2-5.5 s ->
+    4.6-4.8 s without it, peak memory unchanged). What the month leaves in cycles is collected once
+    it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _site_order(site: str) -> tuple[bool, str]:
@@ -496,14 +517,19 @@ class ChunkGroups:
 
     def decode(self, codes: np.ndarray) -> list[tuple[str, str, str, dt.date]]:
         """The (level, key, granularity, period_start) of each group number."""
-        granularities = GROUP_GRANULARITIES
         slots, rest = np.divmod(np.asarray(codes, dtype=np.int64), len(GRANULARITIES) * GROUP_DAYS)
         granularity, offset = np.divmod(rest, GROUP_DAYS)
+        # Looked up column by column in arrays of Python objects, zipped once: a month has ~20k groups.
         periods = [self.month + dt.timedelta(days=d) for d in range(GROUP_DAYS)]
-        return [
-            (self.slot_level[s], self.slot_key[s], granularities[g], periods[o])
-            for s, g, o in zip(slots.tolist(), granularity.tolist(), offset.tolist(), strict=True)
-        ]
+        return list(
+            zip(
+                _objects(self.slot_level)[slots].tolist(),
+                _objects(self.slot_key)[slots].tolist(),
+                _objects(GROUP_GRANULARITIES)[granularity].tolist(),
+                _objects(periods)[offset].tolist(),
+                strict=True,
+            )
+        )
 
     def wanted(self, group: tuple[str, str, str, dt.date]) -> bool:
         """Whether ``group``'s period is one this computation replaces."""
@@ -522,6 +548,13 @@ class ChunkGroups:
         """Centre-local calendar days (since 1970-01-01) of tz-aware moments (§8 periods follow TIME_ZONE)."""
         local = moments.dt.tz_convert(self.tz).dt.tz_localize(None)
         return local.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _objects(values: list) -> np.ndarray:
+    """``values`` as a one-dimensional array of the same Python objects."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _date_days(dates: pd.Series) -> np.ndarray:
@@ -612,7 +645,9 @@ def _breakdown_figures(
     levels = [n for n, (picked, _codes) in enumerate(rows) if len(picked)]
     if not levels:
         return {}
-    frame = groups.take(extra, rows, levels)
+    # Only the columns the extras read are copied once per group a response counts for.
+    read = [c for c in extra.columns if c in breakdowns.GROUP_INPUT_COLUMNS or c.startswith(breakdowns.PAIR_SIDES)]
+    frame = groups.take(extra[read], rows, levels)
     granularity = (frame["group"].to_numpy() // GROUP_DAYS) % len(GRANULARITIES)
     # The granularity only picks the rows of the cut figures (weeks and months); the group number
     # already holds it, so it is no grouping key (grouping by a column of strings costs more than all the sums).
