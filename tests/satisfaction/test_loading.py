@@ -83,7 +83,7 @@ def test_responses_spread_over_the_ids_are_read_through_the_join_with_the_same_r
         answer(f"F{n}", "A001", "2026-02-20T10:00:00Z", 1)
     last = answer("M2", "A001", "2026-03-03T10:00:00Z", 4)
     # Two of six ids in the range are March's: below the fill that makes a range read pay.
-    source, params = loading._answers_source(pd.Series([first, last]), "r.answered_at >= %s", ["x"])
+    source, params = loading._answers_source(pd.Series([last, first]), "r.answered_at >= %s", ["x"])
     assert "JOIN" in source and params == ["x"]
 
     frame = read()
@@ -98,3 +98,15 @@ def test_a_window_without_responses_reads_no_answers(agent_a):
     frame = read()
 
     assert frame.empty
+
+
+def test_one_sites_responses_spread_among_the_others_are_read_through_the_join(agent_a, agent_b):
+    mine = [answer("M1", "A001", "2026-03-02T10:00:00Z", 5)]
+    for n in range(3):
+        answer(f"B{n}", "B001", "2026-03-02T11:00:00Z", 1)
+    mine.append(answer("M2", "A001", "2026-03-03T10:00:00Z", 4))
+
+    frame = read(site_id=agent_a.team.site_id)
+
+    assert sorted(set(frame["response_id"])) == mine
+    assert frame.loc[frame["item"] == "csat", "value"].tolist() == [5.0, 4.0]
