@@ -16,13 +16,15 @@ ZH_POSITIVE_ABOVE = 0.7
 EN_NEGATIVE_AT_OR_BELOW = -0.05
 EN_POSITIVE_AT_OR_ABOVE = 0.05
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# Contact-centre phrases the general-purpose models misread; a hit decides the label.
+# Contact-centre phrases the general-purpose models misread; a hit decides the label (unless
+# negated, see ``NEGATORS``).
 DOMAIN_NEGATIVE = (
     "没解决",
     "未解决",
     "没有解决",
     "太差",
     "很差",
+    "差劲",
     "失望",
     "生气",
     "恶劣",
@@ -30,24 +32,67 @@ DOMAIN_NEGATIVE = (
     "投诉",
     "浪费",
     "糟糕",
+    "垃圾",
+    "差评",
+    "离谱",
     "没人",
     "不理",
     "太慢",
     "太长",
     "很烦",
+    "烦死",
+    "气死",
     "推诿",
+    "踢皮球",
+    "答非所问",
+    "不耐烦",
+    "不负责",
+    "没用",
+    "打不通",
+    "打不进",
+    "占线",
+    "挂断",
+    "挂了我",
+    "等了半天",
+    "等了很久",
+    "还没到账",
     "nobody helped",
     "no one helped",
     "never came",
+    "never called back",
+    "no call back",
+    "no callback",
     "not fixed",
     "not solved",
     "not resolved",
+    "still not",
+    "still waiting",
     "waste of time",
+    "hung up",
+    "cut me off",
+    "on hold",
+    "waited",
+    "third time",
+    "3rd time",
+    "again and again",
+    "still no ",
+    "no refund",
+    "no update",
+    "no response",
+    "repeat my",
+    "same questions",
+    "ridiculous",
+    "useless",
+    "not happy",
+    "never again",
     "transferred three times",
+    "transferred twice",
+    "transferred again",
 )
 DOMAIN_POSITIVE = (
     "满意",
     "点赞",
+    "好评",
     "感谢",
     "谢谢",
     "耐心",
@@ -57,7 +102,21 @@ DOMAIN_POSITIVE = (
     "很好",
     "及时",
     "热情",
+    "高效",
+    "迅速",
+    "顺利",
+    "贴心",
+    "周到",
+    "细心",
+    "到位",
+    "解决了",
+    "搞定",
 )
+# A Chinese cue is negated by an odd number of these just before it in its clause: 不满意,
+# 不太专业 and 一点都不热情 are complaints, 没有不满意 is not (不错 is praise, 无比 is "very").
+NEGATORS = re.compile(r"没有|不(?!错)|没|未|无(?!比)|别")
+NEGATION_REACH = 4
+CLAUSE_BREAK = re.compile(r"[，。！？；、,.!?;\s]")
 
 
 @cache
@@ -78,11 +137,13 @@ def classify(text: str) -> str:
     if not text:
         return NEUTRAL
     lowered = text.lower()
-    if any(phrase in lowered for phrase in DOMAIN_NEGATIVE):
+    if any(_unnegated(lowered, phrase) for phrase in DOMAIN_NEGATIVE):
         return NEGATIVE
-    if is_chinese(text) and any(phrase in text for phrase in DOMAIN_POSITIVE):
-        return POSITIVE
     if is_chinese(text):
+        cues = [_unnegated(text, phrase) for phrase in DOMAIN_POSITIVE if phrase in text]
+        if cues:
+            # A negated praise word (不满意, 不够专业) is a complaint.
+            return POSITIVE if all(cues) else NEGATIVE
         from snownlp import SnowNLP
 
         score = SnowNLP(text).sentiments
@@ -93,3 +154,15 @@ def classify(text: str) -> str:
     if compound <= EN_NEGATIVE_AT_OR_BELOW:
         return NEGATIVE
     return POSITIVE if compound >= EN_POSITIVE_AT_OR_ABOVE else NEUTRAL
+
+
+def _unnegated(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` occurs in ``text`` other than negated (Chinese negators only; English
+    phrases carry their own negation, and vaderSentiment reads the rest)."""
+    start = text.find(phrase)
+    while start >= 0:
+        before = CLAUSE_BREAK.split(text[max(0, start - NEGATION_REACH) : start])[-1]
+        if len(NEGATORS.findall(before)) % 2 == 0:
+            return True
+        start = text.find(phrase, start + 1)
+    return False
