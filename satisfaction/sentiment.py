@@ -112,6 +112,14 @@ DOMAIN_POSITIVE = (
     "解决了",
     "搞定",
 )
+# A Chinese comment that asks or requests (and names no complaint) carries no verdict: snownlp,
+# trained on reviews, reads plain requests such as 我想查一下账单 as negative. A rhetorical
+# question (到底, 为什么, 怎么还...) or a request that names a delay (一直, 拖, 还没...) is still
+# left to the model.
+REQUEST = re.compile(r"请问|想问|咨询|麻烦|帮我|我想|我要|想要|能否|可否|如何|怎么办理|怎么操作|吗[？?]?$|[？?]$")
+RHETORICAL = re.compile(
+    r"到底|为什么|为啥|凭什么|怎么还|难道|究竟|居然|竟然|还是没|还没|又|一直|总是|每次|好几次|多次|拖"
+)
 # A Chinese cue is negated by an odd number of these just before it in its clause: 不满意,
 # 不太专业 and 一点都不热情 are complaints, 没有不满意 is not (不错 is praise, 无比 is "very").
 NEGATORS = re.compile(r"没有|不(?!错)|没|未|无(?!比)|别")
@@ -148,7 +156,7 @@ def classify(text: str) -> str:
 
         score = SnowNLP(text).sentiments
         if score < ZH_NEGATIVE_BELOW:
-            return NEGATIVE
+            return NEUTRAL if REQUEST.search(text) and not RHETORICAL.search(text) else NEGATIVE
         return POSITIVE if score > ZH_POSITIVE_ABOVE else NEUTRAL
     compound = _english_analyser().polarity_scores(text)["compound"]
     if compound <= EN_NEGATIVE_AT_OR_BELOW:

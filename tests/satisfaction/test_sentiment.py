@@ -60,9 +60,13 @@ def test_clear_comments_get_their_label(text, label):
         ("客服不耐烦", NEGATIVE),
         ("问题解决了，谢谢", POSITIVE),
         ("问题没解决了，谢谢", NEGATIVE),
+        ("我想查一下上个月的账单", NEUTRAL),
+        ("请问周末几点营业", NEUTRAL),
+        ("你们到底能不能解决？", NEGATIVE),
+        ("麻烦尽快处理，已经拖了一个月了", NEGATIVE),
     ],
 )
-def test_a_negated_chinese_cue_turns_its_label(text, label):
+def test_negated_cues_and_plain_requests_in_chinese(text, label):
     assert classify(text) == label
 
 
@@ -85,16 +89,22 @@ def test_accuracy_on_held_out_comments(capsys):
     assert accuracy >= 0.5
 
 
-def test_accuracy_on_blind_comments(capsys):
-    """80 comments (40 Chinese, 40 English) written by someone who never saw the classifier.
-
-    Scored before session 8's two rounds of changes (negation and phrases) and after each, without
-    reading its rows (accuracy 0.66 -> 0.74 -> 0.76, negative recall 0.66 -> 0.72 -> 0.78); the
-    rows were read only afterwards, and nothing was changed for them.
-    """
-    count, accuracy, recall = _scored(LABELLED.parent / "blind_comments.csv")
+@pytest.mark.parametrize(
+    ("name", "count", "floor", "story"),
+    [
+        # Scored before session 8's changes and after each round, without reading its rows
+        # (accuracy 0.66 -> 0.74 -> 0.76, negative recall 0.66 -> 0.72 -> 0.78); read afterwards.
+        ("blind_comments.csv", 80, 0.7, "written blind, first set"),
+        # Written after all of that, to judge the rule for Chinese requests (REQUEST) alone: session
+        # 7's classifier 0.62 / 0.67, before the rule 0.67 / 0.71, with it 0.73 / 0.67.
+        ("blind_comments_2.csv", 60, 0.6, "written blind, second set"),
+    ],
+)
+def test_accuracy_on_comments_written_blind(capsys, name, count, floor, story):
+    """Comments (half Chinese, half English) written by someone who never saw the classifier."""
+    scored, accuracy, recall = _scored(LABELLED.parent / name)
     with capsys.disabled():
-        print(f"\nsentiment: blind accuracy {accuracy:.2f} on {count} comments, negative recall {recall:.2f}")  # noqa: T201 - the accuracy is reported on purpose
-    assert count == 80
-    assert accuracy >= 0.7
-    assert recall >= 0.7
+        print(f"\nsentiment: {story}: accuracy {accuracy:.2f} on {scored} comments, negative recall {recall:.2f}")  # noqa: T201 - the accuracy is reported on purpose
+    assert scored == count
+    assert accuracy >= floor
+    assert recall >= floor
