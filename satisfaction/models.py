@@ -27,11 +27,12 @@ CENTRE_KEY = "centre"
 class FiguresField(models.JSONField):
     """A JSONField kept in PostgreSQL's ``json`` (the text as written) rather than ``jsonb``.
 
-    Snapshot figures are written in bulk (a full recompute loads ~500k of them) and read whole or by
-    name (``metrics__<name>``, the ``->`` operator); nothing searches inside them, so ``jsonb``'s
-    parsed form buys nothing, and parsing it was a third of loading them (515k snapshots: 20.8 s into
-    ``jsonb``, 13.7-15.8 s into ``json``). Equality and containment lookups on keys need ``jsonb``:
-    compare values in Python instead. Other databases keep the JSONField's own column.
+    Snapshot figures are written in bulk (a full recompute loads ~500k of them) and read whole;
+    nothing searches inside them, so ``jsonb``'s parsed form buys nothing, and parsing it was a
+    quarter to a third of loading them (515k snapshots: 20.8 s into ``jsonb``, 13.7-15.8 s into
+    ``json``). Read them whole (psycopg2 decodes them with orjson, see ``apps.py``): a name read in
+    SQL (``metrics__<name>``, ``->``) decompresses and scans the text once per name, and equality
+    and containment lookups on a name need ``jsonb``. Other databases keep the JSONField's own column.
     """
 
     def db_type(self, connection):

@@ -53,16 +53,16 @@ def balance_rows(user: User, *, granularity: str, start: dt.date, end: dt.date) 
     """Team-periods of the balance view (SCORING.md §8) from snapshots, scoped to the user."""
     snapshots = score_snapshots(user, level="team", granularity=granularity, start=start, end=end)
     team_sites = dict(scoping.visible_teams(user).values_list("code", "site__code"))
-    # Only the balance figures leave the database, not each snapshot's whole set of figures.
-    figures = snapshots.values_list("key", "period_start", *(f"metrics__{name}" for name in BALANCE_FIGURES))
+    # Whole figures, picked here: PostgreSQL reads a name out of ``json`` by decompressing and
+    # scanning the text each time (7 names of 416 team-weeks: 118-141 ms, against 24 ms this way).
     return [
         {
             "team": key,
             "site": team_sites.get(key),
             "period_start": period,
-            **dict(zip(BALANCE_FIGURES, values, strict=True)),
+            **{name: metrics.get(name) for name in BALANCE_FIGURES},
         }
-        for key, period, *values in figures
+        for key, period, metrics in snapshots.values_list("key", "period_start", "metrics")
     ]
 
 
