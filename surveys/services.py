@@ -203,6 +203,60 @@ def classify_pending_comments(*, limit: int = COMMENT_BATCH_SIZE) -> int:
     return len(pending)
 
 
+@dataclass(frozen=True)
+class ReclassifyResult:
+    read: int
+    changed: int
+    to_negative: int
+    from_negative: int
+
+
+def reclassify_comments(*, since: dt.date | None = None, batch_size: int = COMMENT_BATCH_SIZE) -> ReclassifyResult:
+    """Mark classified comments again with the current classifier (after it improved), a batch per
+    transaction; optionally only comments answered on or after ``since``.
+
+    A mark a person corrected is never touched, nor a comment whose text was erased (its mark is
+    all that is left of it). Only changed marks are written; a comment that became or stopped being
+    negative stales its response's scores (hidden dissatisfaction, SCORING.md §4).
+    """
+    comments = Answer.objects.filter(item=Item.COMMENT, sentiment_corrected_by__isnull=True).exclude(sentiment="")
+    comments = comments.exclude(text="")
+    if since is not None:
+        comments = comments.filter(response__answered_at__date__gte=since)
+    read = changed = to_negative = from_negative = 0
+    last = 0
+    negative = Answer.Sentiment.NEGATIVE
+    while batch := list(comments.filter(pk__gt=last).select_related("response").order_by("pk")[:batch_size]):
+        last = batch[-1].pk
+        read += len(batch)
+        moved, scored = [], []
+        for answer in batch:
+            label = sentiment.classify(answer.text)
+            if label == answer.sentiment:
+                continue
+            if (label == negative) != (answer.sentiment == negative):
+                to_negative += label == negative
+                from_negative += answer.sentiment == negative
+                scored.append(answer.response)
+            answer.sentiment = label
+            moved.append(answer)
+        if not moved:
+            continue
+        changed += len(moved)
+        with transaction.atomic():
+            # Only rows still uncorrected: a person's correction made meanwhile wins.
+            for answer in moved:
+                Answer.objects.filter(pk=answer.pk, sentiment_corrected_by__isnull=True).update(
+                    sentiment=answer.sentiment
+                )
+            mark_responses_stale(scored)
+            if scored:
+                transaction.on_commit(schedule_recompute)
+            # The comment lists show the marks.
+            pagecache.bump()
+    return ReclassifyResult(read=read, changed=changed, to_negative=to_negative, from_negative=from_negative)
+
+
 def correct_comment_sentiment(*, answer_id: int, sentiment_label: str, user: User) -> Answer:
     """A person's correction of a comment's mark; the classifier never overrides it (issue 7)."""
     if sentiment_label not in Answer.Sentiment.values:
