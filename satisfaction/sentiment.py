@@ -120,6 +120,29 @@ REQUEST = re.compile(r"请问|想问|咨询|麻烦|帮我|我想|我要|想要|�
 RHETORICAL = re.compile(
     r"到底|为什么|为啥|凭什么|怎么还|难道|究竟|居然|竟然|还是没|还没|又|一直|总是|每次|好几次|多次|拖"
 )
+# English complaints stated as facts, which vaderSentiment (words of feeling) scores neutral: what
+# did not happen, still has not, or was promised; unless it is praise in negative form or a plain
+# request or question (a "why" question is a complaint).
+EN_UNMET = re.compile(
+    r"\b(?:didn'?t|did not|never|hasn'?t|has not|haven'?t|have not|wasn'?t|was not|won'?t|will not)\s+"
+    r"(?:even\s+)?(?:turn(?:ed)? up|show(?:ed)? up|arrived?|come|came|call(?:ed)?(?: me)? back|get back|got back|"
+    r"receive[ds]?|hear[ds]?|fix(?:ed)?|work(?:ed|s)?|resolved?|sort(?:ed)?|happen(?:ed)?|respond(?:ed)?|"
+    r"answer(?:ed)?|bother(?:ed)?|listen(?:ed)?|help(?:ed)?|explain(?:ed)?|refund(?:ed)?)\b"
+    r"|\bno ?(?:body|one)\b.{0,30}?\b(?:call|came|answer|help|pick|got back|get back|contact|show|bother)"
+    r"|\bstill\s+(?:no|not|nothing|waiting|broken|down|missing|haven'?t|hasn'?t|can'?t|doesn'?t|isn'?t)\b"
+    r"|\bbeen\s+(?:\d+|a|two|three|four|five|six|several|many)\s+(?:days?|weeks?|hours?)\b"
+    r"|\b(?:was|were|been)\s+(?:told|promised)\b"
+    r"|\b(?:second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(?:time|call)\b|\b(?:multiple|several|many)\s+times\b"
+)
+EN_PRAISE_IN_NEGATIVE_FORM = re.compile(
+    r"no (?:complaints?|problems?|issues?|hassle|fuss)|nothing to complain|didn'?t (?:have|need) to|"
+    r"never had (?:a|to)|couldn'?t (?:have asked|be happier|ask for)|can'?t (?:fault|complain|thank)"
+)
+EN_REQUEST = re.compile(
+    r"^(?:please|pls|can|could|would|will|when|how|what|where|which|is|are|do|does|i'?d like|i would like|"
+    r"i want|i need|i'?ll)\b|\?\s*$"
+)
+EN_WHY = re.compile(r"\bwhy\b|\bhow come\b")
 # A Chinese cue is negated by an odd number of these just before it in its clause: 不满意,
 # 不太专业 and 一点都不热情 are complaints, 没有不满意 is not (不错 is praise, 无比 is "very").
 NEGATORS = re.compile(r"没有|不(?!错)|没|未|无(?!比)|别")
@@ -159,9 +182,16 @@ def classify(text: str) -> str:
             return NEUTRAL if REQUEST.search(text) and not RHETORICAL.search(text) else NEGATIVE
         return POSITIVE if score > ZH_POSITIVE_ABOVE else NEUTRAL
     compound = _english_analyser().polarity_scores(text)["compound"]
-    if compound <= EN_NEGATIVE_AT_OR_BELOW:
+    if compound <= EN_NEGATIVE_AT_OR_BELOW or _unmet(lowered):
         return NEGATIVE
     return POSITIVE if compound >= EN_POSITIVE_AT_OR_ABOVE else NEUTRAL
+
+
+def _unmet(lowered: str) -> bool:
+    """Whether an English comment states a failure as fact (``EN_UNMET``) as a complaint."""
+    if not EN_UNMET.search(lowered) or EN_PRAISE_IN_NEGATIVE_FORM.search(lowered):
+        return False
+    return not EN_REQUEST.search(lowered.strip()) or bool(EN_WHY.search(lowered))
 
 
 def _unnegated(text: str, phrase: str) -> bool:
