@@ -517,19 +517,14 @@ class ChunkGroups:
 
     def decode(self, codes: np.ndarray) -> list[tuple[str, str, str, dt.date]]:
         """The (level, key, granularity, period_start) of each group number."""
+        granularities = GROUP_GRANULARITIES
         slots, rest = np.divmod(np.asarray(codes, dtype=np.int64), len(GRANULARITIES) * GROUP_DAYS)
         granularity, offset = np.divmod(rest, GROUP_DAYS)
-        # Looked up column by column in arrays of Python objects, zipped once: a month has ~20k groups.
         periods = [self.month + dt.timedelta(days=d) for d in range(GROUP_DAYS)]
-        return list(
-            zip(
-                _objects(self.slot_level)[slots].tolist(),
-                _objects(self.slot_key)[slots].tolist(),
-                _objects(GROUP_GRANULARITIES)[granularity].tolist(),
-                _objects(periods)[offset].tolist(),
-                strict=True,
-            )
-        )
+        return [
+            (self.slot_level[s], self.slot_key[s], granularities[g], periods[o])
+            for s, g, o in zip(slots.tolist(), granularity.tolist(), offset.tolist(), strict=True)
+        ]
 
     def wanted(self, group: tuple[str, str, str, dt.date]) -> bool:
         """Whether ``group``'s period is one this computation replaces."""
@@ -548,13 +543,6 @@ class ChunkGroups:
         """Centre-local calendar days (since 1970-01-01) of tz-aware moments (§8 periods follow TIME_ZONE)."""
         local = moments.dt.tz_convert(self.tz).dt.tz_localize(None)
         return local.to_numpy().astype("datetime64[D]").astype(np.int64)
-
-
-def _objects(values: list) -> np.ndarray:
-    """``values`` as a one-dimensional array of the same Python objects."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
 
 
 def _date_days(dates: pd.Series) -> np.ndarray:
