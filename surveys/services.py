@@ -244,11 +244,10 @@ def reclassify_comments(*, since: dt.date | None = None, batch_size: int = COMME
             continue
         changed += len(moved)
         with transaction.atomic():
-            # Only rows still uncorrected: a person's correction made meanwhile wins.
-            for answer in moved:
-                Answer.objects.filter(pk=answer.pk, sentiment_corrected_by__isnull=True).update(
-                    sentiment=answer.sentiment
-                )
+            # One update per mark, of rows still uncorrected: a person's correction made meanwhile wins.
+            for label in {answer.sentiment for answer in moved}:
+                ids = [answer.pk for answer in moved if answer.sentiment == label]
+                Answer.objects.filter(pk__in=ids, sentiment_corrected_by__isnull=True).update(sentiment=label)
             mark_responses_stale(scored)
             if scored:
                 transaction.on_commit(schedule_recompute)
